@@ -1,0 +1,2 @@
+//! rowgate-core
+pub mod violation;

@@ -1,0 +1,124 @@
+//! The HTTP edge: request ids, CORS, body limits, one structured log line per request, and
+//! turning `ApiError` into problem+json.
+
+use serde_json::{json, Value};
+use worker::{js_sys, Date, Env, Headers, Method, Request, Response, Result};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::routes;
+
+/// What a handler sees of the request.
+pub struct Ctx {
+    pub cfg: Config,
+    pub request_id: String,
+    pub env: Env,
+}
+
+/// A request id: the caller's `X-Request-Id` when it is sane, otherwise a new random one.
+fn request_id(req: &Request) -> String {
+    if let Ok(Some(id)) = req.headers().get("x-request-id") {
+        if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return id;
+        }
+    }
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    format!("{:x}-{:08x}{:08x}", Date::now().as_millis(), hi, lo)
+}
+
+pub fn json_response(status: u16, body: &Value) -> std::result::Result<Response, ApiError> {
+    Response::from_json(body).map(|r| r.with_status(status)).map_err(ApiError::internal)
+}
+
+/// A response whose body is already JSON text (PostgREST's), passed through without re-parsing.
+pub fn raw_json_response(status: u16, body: String) -> std::result::Result<Response, ApiError> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json").map_err(ApiError::internal)?;
+    Ok(Response::ok(body).map_err(ApiError::internal)?.with_status(status).with_headers(headers))
+}
+
+fn problem_response(err: &ApiError, path: &str, request_id: &str) -> Result<Response> {
+    let body = serde_json::to_string(&err.problem(path, request_id))?;
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/problem+json")?;
+    for (name, value) in err.headers() {
+        headers.set(name, &value)?;
+    }
+    Ok(Response::ok(body)?.with_status(err.status()).with_headers(headers))
+}
+
+fn cors_origin(cfg: &Config, req: &Request) -> Option<String> {
+    let origin = req.headers().get("origin").ok().flatten()?;
+    cfg.cors_origins
+        .iter()
+        .any(|o| o == "*" || o.eq_ignore_ascii_case(&origin))
+        .then_some(origin)
+}
+
+const CORS_ALLOW_HEADERS: &str =
+    "authorization, apikey, content-type, prefer, x-request-id, webhook-id, webhook-timestamp, webhook-signature";
+const CORS_ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
+
+fn log(level: &str, fields: Value) {
+    let line = fields.to_string();
+    match level {
+        "error" => worker::console_error!("{}", line),
+        "warn" => worker::console_warn!("{}", line),
+        _ => worker::console_log!("{}", line),
+    }
+    let _ = level;
+}
+
+pub async fn serve(req: Request, env: Env) -> Result<Response> {
+    let started = Date::now().as_millis();
+    let cfg = Config::from_env(&env);
+    let request_id = request_id(&req);
+    let method = req.method();
+    let path = req.path();
+    let origin = cors_origin(&cfg, &req);
+
+    let outcome = if method == Method::Options && origin.is_some() {
+        // CORS preflight from an allowed origin.
+        let headers = Headers::new();
+        headers.set("Access-Control-Allow-Methods", CORS_ALLOW_METHODS)?;
+        headers.set("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS)?;
+        headers.set("Access-Control-Max-Age", "86400")?;
+        Ok(Response::empty()?.with_status(204).with_headers(headers))
+    } else {
+        let ctx = Ctx { cfg, request_id: request_id.clone(), env };
+        routes::dispatch(req, &ctx).await
+    };
+
+    let mut response = match outcome {
+        Ok(r) => r,
+        Err(err) => {
+            let level = if err.status() >= 500 { "error" } else { "warn" };
+            let mut fields = json!({
+                "level": level, "request_id": request_id, "method": method.to_string(),
+                "path": path, "status": err.status(), "msg": "request failed",
+            });
+            if let Some(cause) = err.log_cause() {
+                fields["cause"] = Value::String(cause.to_string());
+            }
+            log(level, fields);
+            problem_response(&err, &path, &request_id)?
+        }
+    };
+
+    let headers = response.headers_mut();
+    headers.set("X-Request-Id", &request_id)?;
+    if let Some(origin) = origin {
+        headers.set("Access-Control-Allow-Origin", &origin)?;
+        headers.set("Access-Control-Expose-Headers", "x-request-id, content-range, retry-after")?;
+        headers.append("Vary", "Origin")?;
+    }
+    log(
+        "info",
+        json!({
+            "level": "info", "request_id": request_id, "method": method.to_string(), "path": path,
+            "status": response.status_code(), "ms": Date::now().as_millis().saturating_sub(started),
+        }),
+    );
+    Ok(response)
+}

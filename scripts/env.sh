@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Settings shared by scripts/*.sh: ports, local keys and tool locations. Sourced, not run.
+# The keys are the Supabase CLI's well-known local development keys; they protect nothing and
+# must never be used for a hosted project.
+
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+TOOLS="${ROWGATE_TOOLS:-$ROOT/.tools}"
+WORKER_BUILD_VERSION="0.8.7"
+
+DB_PORT=54322
+API_PORT=54321
+API_ADMIN_PORT=54329
+WORKER_PORT=8787
+
+JWT_SECRET="super-secret-jwt-token-with-at-least-32-characters-long"
+ANON_KEY="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
+SERVICE_ROLE_KEY="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU"
+# Public half of the local ES256 test key (its private half lives in tests/src/lib.rs), standing
+# in for a hosted project's asymmetric JWT signing keys.
+LOCAL_JWKS='{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"rowgate-local-es256","x":"YP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Y","y":"eQP-EAi4vJmkGunpVii8ZPLxsgwtfp9Rd6PClNRGIpk"}]}'
+SCOREAPP_WEBHOOK_SECRET="local-scoreapp-secret"
+INGEST_WEBHOOK_SECRET="whsec_cm93Z2F0ZS1sb2NhbC1pbmdlc3Qtc2lnbmluZy1rZXk="
+
+export PATH="$TOOLS/bin:$PATH"
+
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# The app schemas PostgREST exposes: [api] schemas in supabase/config.toml.
+api_schemas() {
+  sed -n '/^\[api\]/,/^\[/ s/^schemas *= *\[\(.*\)\]/\1/p' "$ROOT/supabase/config.toml" | tr -d ' "'
+}
