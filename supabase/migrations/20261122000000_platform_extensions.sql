@@ -21,7 +21,8 @@ as $$
 declare
   removed bigint;
 begin
-  delete from cron.job_run_details where end_time < now() - keep;
+  -- Runs that never finished have no end_time; their start_time ages them out instead.
+  delete from cron.job_run_details where coalesce(end_time, start_time) < now() - keep;
   get diagnostics removed = row_count;
   return removed;
 end;

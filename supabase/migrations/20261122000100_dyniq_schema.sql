@@ -51,5 +51,6 @@ as $$
   select extensions.uuid_generate_v5(extensions.uuid_ns_dns(), thread_id)
 $$;
 
+revoke execute on function dyniq.tier_for_score(integer), dyniq.thread_uuid(text) from public;
 grant execute on function dyniq.tier_for_score(integer), dyniq.thread_uuid(text)
   to authenticated, service_role;

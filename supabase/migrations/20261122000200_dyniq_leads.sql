@@ -72,6 +72,11 @@ language plpgsql
 set search_path = ''
 as $$
 begin
+  -- A corrected score without a tier of its own gets the tier that goes with it.
+  if tg_op = 'UPDATE' and new.total_score is distinct from old.total_score
+     and new.tier is not distinct from old.tier then
+    new.tier := null;
+  end if;
   new.tier := coalesce(new.tier, dyniq.tier_for_score(new.total_score));
   return new;
 end;

@@ -23,7 +23,7 @@ set search_path = ''
 as $$
 declare
   v_email text := lower(btrim(p_email));
-  v_tier text := coalesce(upper(btrim(p_tier)), dyniq.tier_for_score(p_total_score));
+  v_tier text := coalesce(nullif(upper(btrim(p_tier)), ''), dyniq.tier_for_score(p_total_score));
   v_lead_id uuid;
   v_response dyniq.quiz_responses;
 begin
