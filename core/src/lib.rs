@@ -1,2 +1,49 @@
-//! rowgate-core
+//! rowgate-core: the platform-agnostic heart of rowgate. It turns untrusted JSON into shaped,
+//! typed records for every table of every app schema, or into every field error at once, and
+//! holds the pure rules beside them. No I/O: it builds natively and for `wasm32-unknown-unknown`.
+//!
+//! Shaping a lead, and the errors of a bad one:
+//!
+//! ```
+//! use rowgate_core::registry;
+//!
+//! let leads = registry::table("dyniq", "leads").unwrap();
+//! let lead = leads
+//!     .shape_insert(br#"{"email": " Ada@Example.COM ", "tier": "hot", "pain_points": "cash flow, hiring", "name": ""}"#)
+//!     .unwrap();
+//! assert_eq!(
+//!     serde_json::to_string(&lead).unwrap(),
+//!     r#"{"email":"ada@example.com","pain_points":["cash flow","hiring"],"name":null,"tier":"HOT"}"#
+//! );
+//!
+//! let errors = leads.shape_insert(br#"{"email": "ada", "lead_score": 250, "colour": "red"}"#).unwrap_err();
+//! assert_eq!(
+//!     serde_json::to_value(&errors).unwrap()["errors"][0],
+//!     serde_json::json!({"field": "email", "code": "format", "message": "email is not an email address (name@domain.tld)"})
+//! );
+//! assert_eq!(errors.len(), 3);
+//! ```
+//!
+//! - [`registry`]: tables by (schema, table), their descriptions, shapers and the filter whitelist.
+//! - [`table`]: the machinery every table shares ([`table::TableDef`], [`table::Column`]).
+//! - [`shape`]: the shaping primitives, one per kind of column.
+//! - [`error`]: field errors and the 422 body.
+//! - [`dyniq`], [`walker_os`]: one module per app schema, one file per table.
+//! - [`ids`]: UUID v5 of thread ids.
+//! - [`jwt`], [`webhook`], [`secret`]: Supabase access-token verification, webhook signatures
+//!   and shared secrets, idempotency keys, and secrets that never show in `Debug`.
+pub mod dyniq;
+pub mod error;
+pub mod ids;
+pub mod ingest;
+pub mod jwt;
+pub mod openapi;
+pub mod query;
+pub mod registry;
+pub mod scoreapp;
+pub mod secret;
+pub mod shape;
+pub mod table;
 pub mod violation;
+pub mod walker_os;
+pub mod webhook;

@@ -51,7 +51,9 @@ impl Violation {
 }
 
 /// Suffixes rowgate's migrations give constraints, after `<table>_<column>`.
-const SUFFIXES: [&str; 7] = ["_key", "_fkey", "_check", "_range", "_format", "_length", "_object"];
+const SUFFIXES: [&str; 7] = [
+    "_key", "_fkey", "_check", "_range", "_format", "_length", "_object",
+];
 
 fn quoted(text: &str, after: &str) -> Option<String> {
     let start = text.find(after)? + after.len();
@@ -90,13 +92,21 @@ pub fn parse(table: &str, code: &str, message: &str, details: Option<&str>) -> O
     };
     if kind == ViolationKind::NotNull {
         let field = quoted(message, "column ")?;
-        return Some(Violation { kind, field, constraint: None });
+        return Some(Violation {
+            kind,
+            field,
+            constraint: None,
+        });
     }
     let constraint = quoted(message, "constraint ");
     let field = details
         .and_then(key_columns)
         .or_else(|| constraint.as_deref().map(|c| field_of_constraint(table, c)))?;
-    Some(Violation { kind, field, constraint })
+    Some(Violation {
+        kind,
+        field,
+        constraint,
+    })
 }
 
 #[cfg(test)]
@@ -126,7 +136,10 @@ mod tests {
             Some(r#"Key (email)=(x@example.com) is not present in table "leads"."#),
         )
         .unwrap();
-        assert_eq!((v.kind, v.field.as_str()), (ViolationKind::ForeignKey, "email"));
+        assert_eq!(
+            (v.kind, v.field.as_str()),
+            (ViolationKind::ForeignKey, "email")
+        );
     }
 
     #[test]
@@ -145,7 +158,10 @@ mod tests {
     #[test]
     fn a_rule_over_several_columns_keeps_its_name() {
         assert_eq!(
-            field_of_constraint("profit_first_buckets", "profit_first_buckets_pcts_sum_to_100"),
+            field_of_constraint(
+                "profit_first_buckets",
+                "profit_first_buckets_pcts_sum_to_100"
+            ),
             "pcts_sum_to_100"
         );
     }
@@ -159,11 +175,17 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!((v.kind, v.field.as_str()), (ViolationKind::NotNull, "email"));
+        assert_eq!(
+            (v.kind, v.field.as_str()),
+            (ViolationKind::NotNull, "email")
+        );
     }
 
     #[test]
     fn other_errors_are_not_violations() {
-        assert_eq!(parse("leads", "42501", "permission denied for table leads", None), None);
+        assert_eq!(
+            parse("leads", "42501", "permission denied for table leads", None),
+            None
+        );
     }
 }

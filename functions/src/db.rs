@@ -12,24 +12,38 @@ use crate::config::Config;
 #[derive(Debug)]
 pub enum DbError {
     /// PostgREST or the database did not answer.
-    Unavailable { cause: String },
-    NotFound { detail: String },
-    Forbidden { detail: String },
+    Unavailable {
+        cause: String,
+    },
+    NotFound {
+        detail: String,
+    },
+    Forbidden {
+        detail: String,
+    },
     /// PostgREST rejected the token it was given.
-    Unauthorized { detail: String },
+    Unauthorized {
+        detail: String,
+    },
     /// A unique constraint, with the field it names.
-    Conflict { field: String, detail: String },
+    Conflict {
+        field: String,
+        detail: String,
+    },
     /// Foreign key, check or not-null violations, as field errors.
     Invalid(ValidationErrors),
     /// A filter, order or select the database could not apply.
-    BadQuery { detail: String },
+    BadQuery {
+        detail: String,
+    },
     /// Anything else: logged, answered with a generic 500.
-    Other { cause: String },
+    Other {
+        cause: String,
+    },
 }
 
 #[derive(Debug)]
 pub struct DbResponse {
-    pub status: u16,
     pub body: String,
     /// PostgREST's `Content-Range` (`0-24/3573` with an exact count).
     pub content_range: Option<String>,
@@ -59,7 +73,9 @@ pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Postgrest, DbEr
         cfg.service_role_key
             .as_ref()
             .map(|k| k.expose().to_string())
-            .ok_or_else(|| DbError::Other { cause: "SUPABASE_SERVICE_ROLE_KEY is not set".into() })
+            .ok_or_else(|| DbError::Other {
+                cause: "SUPABASE_SERVICE_ROLE_KEY is not set".into(),
+            })
     };
     let token = match who {
         As::Caller(token) => token.to_string(),
@@ -71,7 +87,9 @@ pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Postgrest, DbEr
         None => token.clone(),
     };
     if cfg.postgrest_url.is_empty() {
-        return Err(DbError::Other { cause: "neither POSTGREST_URL nor SUPABASE_URL is set".into() });
+        return Err(DbError::Other {
+            cause: "neither POSTGREST_URL nor SUPABASE_URL is set".into(),
+        });
     }
     Ok(Postgrest::new(cfg.postgrest_url.clone())
         .schema(schema)
@@ -81,45 +99,81 @@ pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Postgrest, DbEr
 
 /// Sends the request and checks the answer. `table` names the relation for field mapping.
 pub async fn send(req: reqwest::RequestBuilder, table: &str) -> Result<DbResponse, DbError> {
-    let resp = req.send().await.map_err(|e| DbError::Unavailable { cause: format!("PostgREST unreachable: {e}") })?;
+    let resp = req.send().await.map_err(|e| DbError::Unavailable {
+        cause: format!("PostgREST unreachable: {e}"),
+    })?;
     let status = resp.status().as_u16();
     let content_range = resp
         .headers()
         .get("content-range")
         .and_then(|v| v.to_str().ok())
         .map(String::from);
-    let body = resp.text().await.map_err(|e| DbError::Unavailable { cause: format!("PostgREST body: {e}") })?;
+    let body = resp.text().await.map_err(|e| DbError::Unavailable {
+        cause: format!("PostgREST body: {e}"),
+    })?;
     if (200..300).contains(&status) {
-        return Ok(DbResponse { status, body, content_range });
+        return Ok(DbResponse {
+            body,
+            content_range,
+        });
     }
     Err(classify(status, &body, table))
 }
 
 fn classify(status: u16, body: &str, table: &str) -> DbError {
-    let err: PgrstError = serde_json::from_str(body).unwrap_or(PgrstError { code: None, message: None, details: None });
+    let err: PgrstError = serde_json::from_str(body).unwrap_or(PgrstError {
+        code: None,
+        message: None,
+        details: None,
+    });
     let code = err.code.as_deref().unwrap_or("");
     let message = err.message.as_deref().unwrap_or("");
     let cause = format!("PostgREST {status} {code}: {message}");
     if let Some(v) = violation::parse(table, code, message, err.details.as_deref()) {
         return match v.kind {
-            ViolationKind::Unique => DbError::Conflict { detail: v.message(), field: v.field },
+            ViolationKind::Unique => DbError::Conflict {
+                detail: v.message(),
+                field: v.field,
+            },
             ViolationKind::ForeignKey | ViolationKind::Check | ViolationKind::NotNull => {
-                DbError::Invalid(ValidationErrors::from(vec![FieldError::new(v.field.clone(), v.kind.code(), v.message())]))
+                DbError::Invalid(ValidationErrors::from(vec![FieldError::new(
+                    v.field.clone(),
+                    v.kind.code(),
+                    v.message(),
+                )]))
             }
         };
     }
     match (status, code) {
         (503, _) | (502, _) | (504, _) => DbError::Unavailable { cause },
-        (_, c) if c.starts_with("PGRST00") || c.starts_with("08") || c == "57P01" || c == "57P03" => {
+        (_, c)
+            if c.starts_with("PGRST00") || c.starts_with("08") || c == "57P01" || c == "57P03" =>
+        {
             DbError::Unavailable { cause }
         }
-        (_, "42501") => DbError::Forbidden { detail: "Your role may not do this with this table.".into() },
-        (_, c) if c.starts_with("PGRST30") => DbError::Unauthorized { detail: "The database did not accept the token.".into() },
-        (_, "PGRST116") => DbError::NotFound { detail: "No matching record.".into() },
-        (404, _) => DbError::NotFound { detail: "No such table or function.".into() },
+        (_, "42501") => DbError::Forbidden {
+            detail: "Your role may not do this with this table.".into(),
+        },
+        (_, c) if c.starts_with("PGRST30") => DbError::Unauthorized {
+            detail: "The database did not accept the token.".into(),
+        },
+        (_, "PGRST116") => DbError::NotFound {
+            detail: "No matching record.".into(),
+        },
+        (404, _) => DbError::NotFound {
+            detail: "No such table or function.".into(),
+        },
         // Bad filter values (22P02 invalid text, 22007 bad date, 22023, 42703 unknown column, PGRST1xx parse errors).
-        (_, c) if c.starts_with("22") || c == "42703" || c.starts_with("PGRST1") || c == "PGRST204" => {
-            DbError::BadQuery { detail: "A filter, order or value could not be applied to this table's columns.".into() }
+        (_, c)
+            if c.starts_with("22")
+                || c == "42703"
+                || c.starts_with("PGRST1")
+                || c == "PGRST204" =>
+        {
+            DbError::BadQuery {
+                detail: "A filter, order or value could not be applied to this table's columns."
+                    .into(),
+            }
         }
         _ => DbError::Other { cause },
     }

@@ -3,6 +3,7 @@
 //! their cause is logged with the request id.
 
 use rowgate_core::error::ValidationErrors;
+use rowgate_core::query::QueryError;
 use serde_json::{json, Value};
 
 use crate::db::DbError;
@@ -11,6 +12,8 @@ use crate::db::DbError;
 pub enum ApiError {
     /// 400: the request is malformed in a way that is not about a record's fields.
     BadRequest { detail: String },
+    /// 400: query parameters the record API refuses, every one of them.
+    InvalidQuery(Vec<QueryError>),
     /// 401: no usable credentials; `detail` says what was wrong with them.
     Unauthorized { detail: String },
     /// 403: authenticated, but the role may not do this.
@@ -35,15 +38,19 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        ApiError::BadRequest { detail: detail.into() }
+        ApiError::BadRequest {
+            detail: detail.into(),
+        }
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        ApiError::Internal { cause: cause.to_string() }
+        ApiError::Internal {
+            cause: cause.to_string(),
+        }
     }
 
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::BadRequest { .. } => 400,
+            ApiError::BadRequest { .. } | ApiError::InvalidQuery(_) => 400,
             ApiError::Unauthorized { .. } => 401,
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound { .. } => 404,
@@ -62,6 +69,7 @@ impl ApiError {
         match self {
             ApiError::Unavailable { cause } | ApiError::Internal { cause } => Some(cause),
             ApiError::BadRequest { .. }
+            | ApiError::InvalidQuery(_)
             | ApiError::Unauthorized { .. }
             | ApiError::Forbidden { .. }
             | ApiError::NotFound { .. }
@@ -80,6 +88,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { allowed } => vec![("Allow", (*allowed).into())],
             ApiError::Unavailable { .. } => vec![("Retry-After", "5".into())],
             ApiError::BadRequest { .. }
+            | ApiError::InvalidQuery(_)
             | ApiError::Forbidden { .. }
             | ApiError::NotFound { .. }
             | ApiError::Conflict { .. }
@@ -94,6 +103,17 @@ impl ApiError {
     pub fn problem(&self, instance: &str, request_id: &str) -> Value {
         let (slug, title, detail, errors): (&str, &str, String, Option<Value>) = match self {
             ApiError::BadRequest { detail } => ("bad-request", "Bad request", detail.clone(), None),
+            ApiError::InvalidQuery(errors) => (
+                "invalid-query",
+                "Invalid query parameters",
+                format!("{} query parameter(s) refused.", errors.len()),
+                Some(Value::Array(
+                    errors
+                        .iter()
+                        .map(|e| json!({ "field": e.param(), "code": "query", "message": e.to_string() }))
+                        .collect(),
+                )),
+            ),
             ApiError::Unauthorized { detail } => {
                 ("unauthorized", "Unauthorized", detail.clone(), None)
             }

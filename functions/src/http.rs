@@ -12,13 +12,17 @@ use crate::routes;
 pub struct Ctx {
     pub cfg: Config,
     pub request_id: String,
-    pub env: Env,
 }
 
 /// A request id: the caller's `X-Request-Id` when it is sane, otherwise a new random one.
 fn request_id(req: &Request) -> String {
     if let Ok(Some(id)) = req.headers().get("x-request-id") {
-        if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if !id.is_empty()
+            && id.len() <= 128
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return id;
         }
     }
@@ -28,14 +32,68 @@ fn request_id(req: &Request) -> String {
 }
 
 pub fn json_response(status: u16, body: &Value) -> std::result::Result<Response, ApiError> {
-    Response::from_json(body).map(|r| r.with_status(status)).map_err(ApiError::internal)
+    Response::from_json(body)
+        .map(|r| r.with_status(status))
+        .map_err(ApiError::internal)
 }
 
 /// A response whose body is already JSON text (PostgREST's), passed through without re-parsing.
 pub fn raw_json_response(status: u16, body: String) -> std::result::Result<Response, ApiError> {
     let headers = Headers::new();
-    headers.set("Content-Type", "application/json").map_err(ApiError::internal)?;
-    Ok(Response::ok(body).map_err(ApiError::internal)?.with_status(status).with_headers(headers))
+    headers
+        .set("Content-Type", "application/json")
+        .map_err(ApiError::internal)?;
+    Ok(Response::ok(body)
+        .map_err(ApiError::internal)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// The request body as bytes, refused with 413 above the configured limit. Reads the declared
+/// length first so an oversized body is refused without being buffered.
+pub async fn raw_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<u8>, ApiError> {
+    let limit = ctx.cfg.max_body_bytes;
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|l| l > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("Could not read the body: {e}")))?;
+    if bytes.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// A JSON request body: 415 unless the content type is JSON, 413 above the limit.
+pub async fn json_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<u8>, ApiError> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media != "application/json"
+        && !(media.starts_with("application/") && media.ends_with("+json"))
+    {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        });
+    }
+    raw_body(req, ctx).await
 }
 
 fn problem_response(err: &ApiError, path: &str, request_id: &str) -> Result<Response> {
@@ -45,7 +103,9 @@ fn problem_response(err: &ApiError, path: &str, request_id: &str) -> Result<Resp
     for (name, value) in err.headers() {
         headers.set(name, &value)?;
     }
-    Ok(Response::ok(body)?.with_status(err.status()).with_headers(headers))
+    Ok(Response::ok(body)?
+        .with_status(err.status())
+        .with_headers(headers))
 }
 
 fn cors_origin(cfg: &Config, req: &Request) -> Option<String> {
@@ -86,7 +146,10 @@ pub async fn serve(req: Request, env: Env) -> Result<Response> {
         headers.set("Access-Control-Max-Age", "86400")?;
         Ok(Response::empty()?.with_status(204).with_headers(headers))
     } else {
-        let ctx = Ctx { cfg, request_id: request_id.clone(), env };
+        let ctx = Ctx {
+            cfg,
+            request_id: request_id.clone(),
+        };
         routes::dispatch(req, &ctx).await
     };
 
@@ -110,7 +173,10 @@ pub async fn serve(req: Request, env: Env) -> Result<Response> {
     headers.set("X-Request-Id", &request_id)?;
     if let Some(origin) = origin {
         headers.set("Access-Control-Allow-Origin", &origin)?;
-        headers.set("Access-Control-Expose-Headers", "x-request-id, content-range, retry-after")?;
+        headers.set(
+            "Access-Control-Expose-Headers",
+            "x-request-id, content-range, retry-after",
+        )?;
         headers.append("Vary", "Origin")?;
     }
     log(

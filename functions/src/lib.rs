@@ -2,6 +2,7 @@
 //! authenticates, shapes through `rowgate-core`, makes one PostgREST call and maps every outcome
 //! to a response; no business rule lives here.
 
+mod auth;
 mod config;
 mod db;
 mod error;

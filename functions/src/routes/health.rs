@@ -11,19 +11,26 @@ use crate::http::{json_response, Ctx};
 pub async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
     // A zero-row read of a real table: PostgREST must be up and must reach the database.
     let probe = match db::client(&ctx.cfg, "dyniq", As::ServiceRole) {
-        Ok(client) => db::send(client.from("leads").select("id").limit(0).build(), "leads").await.map(|_| ()),
+        Ok(client) => db::send(client.from("leads").select("id").limit(0).build(), "leads")
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     let (postgrest, database, cause) = match &probe {
         Ok(()) => (true, true, None),
         // PostgREST answered, but could not reach the database.
-        Err(DbError::Unavailable { cause }) if !cause.starts_with("PostgREST unreachable") => (true, false, Some(cause.clone())),
+        Err(DbError::Unavailable { cause }) if !cause.starts_with("PostgREST unreachable") => {
+            (true, false, Some(cause.clone()))
+        }
         Err(DbError::Unavailable { cause }) => (false, false, Some(cause.clone())),
         Err(other) => (true, false, Some(format!("{other:?}"))),
     };
     let healthy = postgrest && database;
     if let Some(cause) = cause {
-        worker::console_warn!("{}", json!({"level": "warn", "request_id": ctx.request_id, "msg": "health check failed", "cause": cause}));
+        worker::console_warn!(
+            "{}",
+            json!({"level": "warn", "request_id": ctx.request_id, "msg": "health check failed", "cause": cause})
+        );
     }
     json_response(
         if healthy { 200 } else { 503 },

@@ -2,6 +2,9 @@
 //! call the PostgREST adapter and map.
 
 mod health;
+mod openapi;
+mod records;
+mod webhooks;
 
 use worker::{Method, Request, Response};
 
@@ -10,13 +13,57 @@ use crate::http::Ctx;
 
 pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let path = req.path();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let method = req.method();
-    match segments.as_slice() {
-        ["health"] => match method {
-            Method::Get => health::get(ctx).await,
-            _ => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
-        },
-        _ => Err(ApiError::NotFound { detail: format!("No route for {path}.") }),
+    match (segments.as_slice(), method) {
+        (["health"], Method::Get) => health::get(ctx).await,
+        (["health"], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
+
+        (["openapi.json"], Method::Get) => openapi::get(),
+        (["openapi.json"], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
+
+        (["v1", schema, table], method) => {
+            let def = records::table(schema, table)?;
+            match method {
+                Method::Get => records::read(req, ctx, def).await,
+                Method::Post => records::insert(req, ctx, def).await,
+                Method::Patch => records::update(req, ctx, def).await,
+                Method::Delete => records::delete(req, ctx, def).await,
+                _ => Err(ApiError::MethodNotAllowed {
+                    allowed: "GET, POST, PATCH, DELETE",
+                }),
+            }
+        }
+        (["v1", schema, table, "validate"], method) => {
+            let def = records::table(schema, table)?;
+            match method {
+                Method::Post => records::validate(req, ctx, def).await,
+                _ => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
+            }
+        }
+
+        (["webhooks", "dyniq", "scoreapp"], Method::Post) => webhooks::scoreapp(req, ctx).await,
+        (["webhooks", "dyniq", "scoreapp"], _) => {
+            Err(ApiError::MethodNotAllowed { allowed: "POST" })
+        }
+        (["webhooks", schema, "ingest"], method) => {
+            if !rowgate_core::registry::schemas().contains(schema) {
+                return Err(ApiError::NotFound {
+                    detail: format!("There is no schema {schema}."),
+                });
+            }
+            match method {
+                Method::Post => webhooks::ingest(req, ctx, schema).await,
+                _ => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
+            }
+        }
+
+        _ => Err(ApiError::NotFound {
+            detail: format!("No route for {path}."),
+        }),
     }
 }

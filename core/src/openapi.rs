@@ -1,0 +1,369 @@
+//! The OpenAPI 3.1 document of the Worker's API, generated from the registry: every route, the
+//! request and response schemas of every table (enums, formats, limits, required fields), the
+//! problem+json schema and the security schemes. `GET /openapi.json` serves it.
+
+use serde_json::{json, Map, Value};
+
+use crate::ingest::MAX_RECORDS;
+use crate::registry::{self, APP_SCHEMAS};
+use crate::scoreapp::EVENTS;
+use crate::table::{Mode, TableDef};
+
+const PROBLEM_STATUSES: [(&str, &str); 10] = [
+    (
+        "400",
+        "Malformed request or refused query parameters (problem+json with `errors`).",
+    ),
+    (
+        "401",
+        "Missing, malformed, badly signed or expired credentials; `detail` says which.",
+    ),
+    ("403", "The caller's role may not do this with this table."),
+    ("404", "No such schema, table or route."),
+    ("405", "Method not allowed; see the `Allow` header."),
+    (
+        "409",
+        "A unique constraint: `errors[0].field` names the field.",
+    ),
+    ("413", "The body is larger than the configured limit."),
+    ("415", "The body must be `application/json`."),
+    ("422", "Every failing field at once, in `errors`."),
+    (
+        "503",
+        "PostgREST or the database is unreachable; retry after `Retry-After` seconds.",
+    ),
+];
+
+fn problem_responses(codes: &[&str]) -> Map<String, Value> {
+    PROBLEM_STATUSES
+        .iter()
+        .filter(|(c, _)| codes.contains(c))
+        .map(|(c, d)| {
+            (
+                (*c).to_string(),
+                json!({"description": d, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}),
+            )
+        })
+        .collect()
+}
+
+fn responses(ok_code: &str, ok: Value, problems: &[&str]) -> Value {
+    let mut r = problem_responses(problems);
+    r.insert(ok_code.into(), ok);
+    Value::Object(r)
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn component(t: &TableDef, part: &str) -> String {
+    format!("{}.{}.{part}", t.schema, t.name)
+}
+
+/// A stored row: every column (not the input-only fields), all present.
+fn row_schema(t: &TableDef) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for c in t.columns().iter().filter(|c| !c.input_only) {
+        let mut s = c.json_schema();
+        if let Some(o) = s.as_object_mut() {
+            o.remove("readOnly");
+            o.remove("default");
+        }
+        properties.insert(c.name.into(), s);
+        required.push(c.name);
+    }
+    json!({"type": "object", "properties": properties, "required": required, "description": t.description()})
+}
+
+fn query_parameters(t: &TableDef, filters: bool, modifiers: &[&str]) -> Vec<Value> {
+    let mut params = Vec::new();
+    let columns: Vec<&str> = t
+        .columns()
+        .iter()
+        .filter(|c| !c.input_only)
+        .map(|c| c.name)
+        .collect();
+    let described = [
+        (
+            "select",
+            "Comma-separated columns to return.",
+            json!({"type": "string"}),
+        ),
+        (
+            "order",
+            "column[.asc|.desc][.nullsfirst|.nullslast], comma-separated.",
+            json!({"type": "string"}),
+        ),
+        (
+            "limit",
+            "Page size, at most the configured maximum (MAX_PAGE_SIZE).",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        (
+            "offset",
+            "Rows to skip.",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        (
+            "count",
+            "`exact` adds Content-Range and X-Total-Count with the total.",
+            json!({"type": "string", "enum": ["exact"]}),
+        ),
+        (
+            "on_conflict",
+            "Upsert on these unique columns (comma-separated).",
+            json!({"type": "string"}),
+        ),
+    ];
+    for (name, description, schema) in described {
+        if modifiers.contains(&name) {
+            params.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema}));
+        }
+    }
+    if filters {
+        for c in columns {
+            params.push(json!({
+                "name": c, "in": "query", "required": false,
+                "description": "PostgREST filter `operator.value` (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch, in, is, cs, cd, ov, fts, plfts, phfts; `not.` negates).",
+                "schema": {"type": "string"}
+            }));
+        }
+    }
+    params
+}
+
+fn table_paths(t: &TableDef, paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let (insert, patch, row) = (
+        component(t, "Insert"),
+        component(t, "Patch"),
+        component(t, "Row"),
+    );
+    schemas.insert(insert.clone(), t.json_schema(Mode::Insert));
+    schemas.insert(patch.clone(), t.json_schema(Mode::Patch));
+    schemas.insert(row.clone(), row_schema(t));
+    let one_or_many = json!({"oneOf": [reference(&insert), {"type": "array", "items": reference(&insert), "minItems": 1}]});
+    let rows = json!({"type": "array", "items": reference(&row)});
+    let tag = t.schema;
+    let q = t.qualified_name();
+    paths.insert(
+        format!("/v1/{}/{}", t.schema, t.name),
+        json!({
+            "get": {
+                "tags": [tag], "summary": format!("Read {q}"), "operationId": format!("read_{}_{}", t.schema, t.name),
+                "security": [{"bearerAuth": []}],
+                "parameters": query_parameters(t, true, &["select", "order", "limit", "offset", "count"]),
+                "responses": responses("200", json!({"description": "The matching rows the caller may see.", "content": json_content(rows.clone())}), &["400", "401", "403", "404", "503"]),
+            },
+            "post": {
+                "tags": [tag], "summary": format!("Insert into {q} (one record or an all-or-nothing array)"),
+                "operationId": format!("insert_{}_{}", t.schema, t.name),
+                "security": [{"bearerAuth": []}],
+                "parameters": query_parameters(t, false, &["on_conflict"]),
+                "requestBody": {"required": true, "content": json_content(one_or_many)},
+                "responses": responses("201", json!({"description": "The stored row (or rows, for an array).", "content": json_content(json!({"oneOf": [reference(&row), rows.clone()]}))}), &["400", "401", "403", "404", "409", "413", "415", "422", "503"]),
+            },
+            "patch": {
+                "tags": [tag], "summary": format!("Update rows of {q} matching the filters (at least one filter)"),
+                "operationId": format!("update_{}_{}", t.schema, t.name),
+                "security": [{"bearerAuth": []}],
+                "parameters": query_parameters(t, true, &["select"]),
+                "requestBody": {"required": true, "content": json_content(reference(&patch))},
+                "responses": responses("200", json!({"description": "The updated rows.", "content": json_content(rows.clone())}), &["400", "401", "403", "404", "409", "413", "415", "422", "503"]),
+            },
+            "delete": {
+                "tags": [tag], "summary": format!("Delete rows of {q} matching the filters (at least one filter)"),
+                "operationId": format!("delete_{}_{}", t.schema, t.name),
+                "security": [{"bearerAuth": []}],
+                "parameters": query_parameters(t, true, &[]),
+                "responses": responses("200", json!({"description": "The deleted rows.", "content": json_content(rows)}), &["400", "401", "403", "404", "503"]),
+            }
+        }),
+    );
+    paths.insert(
+        format!("/v1/{}/{}/validate", t.schema, t.name),
+        json!({"post": {
+            "tags": [tag], "summary": format!("Dry run: shape a record for {q} and write nothing"),
+            "operationId": format!("validate_{}_{}", t.schema, t.name),
+            "security": [{"bearerAuth": []}],
+            "requestBody": {"required": true, "content": json_content(one_or_many_ref(&insert))},
+            "responses": responses("200", json!({"description": "The shaped record(s).", "content": json_content(json!({
+                "type": "object", "required": ["valid"],
+                "properties": {"valid": {"const": true}, "record": reference(&insert), "records": {"type": "array", "items": reference(&insert)}}
+            }))}), &["400", "401", "404", "413", "415", "422"]),
+        }}),
+    );
+}
+
+fn one_or_many_ref(name: &str) -> Value {
+    json!({"oneOf": [reference(name), {"type": "array", "items": reference(name), "minItems": 1}]})
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert(
+        "FieldError".into(),
+        json!({
+            "type": "object", "required": ["field", "code", "message"],
+            "properties": {
+                "field": {"type": "string", "description": "The field (or query parameter) at fault; empty for the body as a whole."},
+                "code": {"type": "string", "description": "A stable machine code: required, not_null, type, enum, format, range, length, unknown_field, duplicate_field, readonly, derived_mismatch, order, sum, empty, json, too_many_errors, unique, foreign_key, check, query."},
+                "message": {"type": "string"},
+                "allowed": {"type": "array", "items": {"type": "string"}, "description": "For `enum`: the allowed values."},
+                "index": {"type": "integer", "minimum": 0, "description": "For a bulk insert: the record's position."}
+            }
+        }),
+    );
+    schemas.insert(
+        "Problem".into(),
+        json!({
+            "type": "object", "required": ["type", "title", "status"],
+            "description": "RFC 9457 problem details.",
+            "properties": {
+                "type": {"type": "string", "format": "uri-reference"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string", "format": "uri-reference"},
+                "request_id": {"type": "string"},
+                "errors": {"type": "array", "items": reference("FieldError")}
+            }
+        }),
+    );
+    for t in registry::all() {
+        table_paths(t, &mut paths, &mut schemas);
+    }
+    let registered: Vec<&str> = APP_SCHEMAS
+        .iter()
+        .copied()
+        .filter(|s| registry::tables(s).next().is_some())
+        .collect();
+    paths.insert(
+        "/health".into(),
+        json!({"get": {
+            "tags": ["operations"], "summary": "Version, and whether PostgREST and the database answer", "operationId": "health",
+            "responses": {
+                "200": {"description": "Healthy.", "content": json_content(reference("Health"))},
+                "503": {"description": "PostgREST or the database does not answer.", "content": json_content(reference("Health"))}
+            }
+        }}),
+    );
+    schemas.insert(
+        "Health".into(),
+        json!({"type": "object", "required": ["status", "version", "postgrest", "database"], "properties": {
+            "status": {"enum": ["ok", "unavailable"]}, "version": {"type": "string"},
+            "postgrest": {"enum": ["ok", "unreachable"]}, "database": {"enum": ["ok", "unreachable"]}
+        }}),
+    );
+    paths.insert(
+        "/openapi.json".into(),
+        json!({"get": {"tags": ["operations"], "summary": "This document", "operationId": "openapi",
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": json_content(json!({"type": "object"}))}}}}),
+    );
+    paths.insert(
+        "/webhooks/dyniq/scoreapp".into(),
+        json!({"post": {
+            "tags": ["webhooks"], "summary": "ScoreApp events (QUIZ_FINISHED records the quiz once per attempt)",
+            "operationId": "webhook_scoreapp",
+            "security": [{"scoreappSecret": []}, {"scoreappBearer": []}],
+            "requestBody": {"required": true, "content": json_content(json!({
+                "type": "object", "required": ["event_name", "data"],
+                "properties": {"event_name": {"enum": EVENTS}, "data": {"type": "object"}}
+            }))},
+            "responses": responses("200", json!({"description": "Written (the quiz submission's result, or the lead).", "content": json_content(json!({"type": "object"}))}),
+                &["401", "413", "415", "422", "503"]),
+        }}),
+    );
+    let ingest = responses(
+        "200",
+        json!({"description": "`{\"duplicate\": false, \"rows\": [...]}`, or `{\"duplicate\": true}` for a delivery seen before.",
+            "content": json_content(json!({"type": "object", "required": ["duplicate"], "properties": {"duplicate": {"type": "boolean"}, "rows": {"type": "array", "items": {"type": "object"}}}}))}),
+        &["401", "404", "413", "415", "422", "503"],
+    );
+    paths.insert(
+        "/webhooks/{schema}/ingest".into(),
+        json!({"post": {
+            "tags": ["webhooks"], "summary": "Standard Webhooks-signed records for one table, written once per webhook-id",
+            "operationId": "webhook_ingest",
+            "security": [{"standardWebhook": []}],
+            "parameters": [
+                {"name": "schema", "in": "path", "required": true, "schema": {"enum": registered}},
+                {"name": "webhook-id", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 256}},
+                {"name": "webhook-timestamp", "in": "header", "required": true, "schema": {"type": "string"}, "description": "Unix seconds; within 5 minutes of the server's clock."},
+                {"name": "webhook-signature", "in": "header", "required": true, "schema": {"type": "string"}, "description": "Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`."}
+            ],
+            "requestBody": {"required": true, "content": json_content(json!({
+                "type": "object", "required": ["table"],
+                "properties": {
+                    "table": {"type": "string"},
+                    "record": {"type": "object"},
+                    "records": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": MAX_RECORDS},
+                    "on_conflict": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+                }
+            }))},
+            "responses": ingest,
+        }}),
+    );
+    let tags: Vec<Value> = registered
+        .iter()
+        .map(|s| json!({"name": s, "description": format!("Records of the `{s}` schema")}))
+        .chain([json!({"name": "webhooks"}), json!({"name": "operations"})])
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "rowgate",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Validated, shaped records for the apps' Supabase schemas, and their webhooks. Every error is application/problem+json (RFC 9457)."
+        },
+        "tags": tags,
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "A Supabase access token (HS256 with the project's JWT secret, or ES256 from its JWKS), forwarded to PostgREST so RLS applies."},
+                "scoreappSecret": {"type": "apiKey", "in": "header", "name": "X-Webhook-Secret", "description": "The secret configured in ScoreApp (also accepted as `?secret=`)."},
+                "scoreappBearer": {"type": "http", "scheme": "bearer", "description": "The ScoreApp secret as a bearer token."},
+                "standardWebhook": {"type": "apiKey", "in": "header", "name": "webhook-signature", "description": "Standard Webhooks HMAC-SHA256 signature with a whsec_ secret."}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_table_has_its_routes_and_schemas() {
+        let doc = document();
+        for t in registry::all() {
+            let path = format!("/v1/{}/{}", t.schema, t.name);
+            for method in ["get", "post", "patch", "delete"] {
+                assert!(doc["paths"][&path][method].is_object(), "{method} {path}");
+            }
+            assert!(doc["components"]["schemas"][component(t, "Insert")].is_object());
+        }
+    }
+
+    #[test]
+    fn enum_columns_carry_their_values() {
+        let doc = document();
+        let tier = &doc["components"]["schemas"]["dyniq.leads.Insert"]["properties"]["tier"];
+        assert_eq!(tier["enum"], json!(["HOT", "WARM", "COLD"]));
+    }
+
+    #[test]
+    fn required_insert_fields_are_listed() {
+        let doc = document();
+        let required = &doc["components"]["schemas"]["dyniq.leads.Insert"]["required"];
+        assert_eq!(required, &json!(["email"]));
+    }
+}

@@ -1,0 +1,342 @@
+//! ScoreApp's webhook (`POST /webhooks/dyniq/scoreapp`): what each event means for DYNIQ.
+//!
+//! ScoreApp sends `{"event_name": ..., "data": {...}}` for four events. `data.id` identifies the
+//! quiz attempt and is the idempotency key of the quiz response. The lead form may come before
+//! or after the questions, so an event may carry the email, the score, both or neither:
+//!
+//! | event | with email and score | with email only | without email |
+//! |---|---|---|---|
+//! | `QUIZ_STARTED` | ignored (nothing to record until the quiz is finished) | ignored | ignored |
+//! | `QUIZ_FINISHED` | submit the quiz (lead upsert + response, one transaction) | upsert the lead | ignored: `LEAD_SIGNED_UP` will follow with the email |
+//! | `LEAD_SIGNED_UP` | submit the quiz | upsert the lead | refused (422) |
+//! | `LEAD_DETAILS_UPDATED` | upsert the lead's details | upsert the lead's details | refused (422) |
+//!
+//! The score is read from `data.score` or `data.total_score` (a number, or a numeric string;
+//! rounded to a whole number). Field errors name the payload's fields (`data.email`).
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{code, FieldError, ValidationErrors};
+use crate::registry;
+
+pub const EVENTS: [&str; 4] = [
+    "QUIZ_STARTED",
+    "QUIZ_FINISHED",
+    "LEAD_DETAILS_UPDATED",
+    "LEAD_SIGNED_UP",
+];
+
+/// What to do with a delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Call `dyniq.submit_quiz` with these JSON parameters.
+    SubmitQuiz { params: String },
+    /// Upsert this shaped lead on `email`.
+    UpsertLead { lead: String },
+    /// Acknowledge and do nothing.
+    Ignore {
+        event: &'static str,
+        reason: &'static str,
+    },
+}
+
+fn body_error(message: &'static str) -> ValidationErrors {
+    ValidationErrors::from(FieldError::new("", code::JSON, message))
+}
+
+fn text(data: &Map<String, Value>, key: &str) -> Option<String> {
+    data.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// The score, if the payload carries one; an error when it carries something else.
+fn score(data: &Map<String, Value>) -> Result<Option<(&'static str, Value)>, FieldError> {
+    for key in ["score", "total_score"] {
+        let field: &'static str = if key == "score" {
+            "data.score"
+        } else {
+            "data.total_score"
+        };
+        let number = match data.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            Some(_) => None,
+        };
+        return match number {
+            Some(n) if n.is_finite() => Ok(Some((field, json!(n.round() as i64)))),
+            _ => Err(FieldError::new(
+                field,
+                code::TYPE,
+                format!("{field} must be a number"),
+            )),
+        };
+    }
+    Ok(None)
+}
+
+/// The quiz's answers as a JSON object (the response's `answers` column).
+fn answers(data: &Map<String, Value>) -> Value {
+    let mut out = Map::new();
+    for key in ["quiz_questions", "lead_form_questions"] {
+        if let Some(v) = data.get(key).filter(|v| !v.is_null()) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Renames a shaped table's field errors to the payload's fields.
+fn rename(errors: ValidationErrors, score_field: &'static str, out: &mut ValidationErrors) {
+    for mut e in errors {
+        let field = match e.field.as_ref() {
+            "total_score" => score_field.to_string(),
+            "name" => "data.first_name".to_string(),
+            "submission_id" => "data.id".to_string(),
+            "answers" => "data.quiz_questions".to_string(),
+            other => format!("data.{other}"),
+        };
+        if out.iter().any(|seen| seen.field == field) {
+            continue;
+        }
+        e.message = e.message.replacen(e.field.as_ref(), &field, 1).into();
+        e.field = field.into();
+        out.push(e);
+    }
+}
+
+/// Reads a ScoreApp delivery and decides what to write. Every bad field is reported at once.
+pub fn parse(body: &[u8]) -> Result<Action, ValidationErrors> {
+    let envelope: Map<String, Value> = match serde_json::from_slice(body) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => {
+            return Err(body_error(
+                "the body must be a JSON object with event_name and data",
+            ))
+        }
+        Err(_) => return Err(body_error("the body is not valid JSON")),
+    };
+    let mut errors = ValidationErrors::new();
+    let event = match envelope.get("event_name").and_then(Value::as_str) {
+        Some(e) => EVENTS
+            .iter()
+            .copied()
+            .find(|known| known.eq_ignore_ascii_case(e.trim())),
+        None => None,
+    };
+    if event.is_none() {
+        let mut e = FieldError::new(
+            "event_name",
+            code::ENUM,
+            "event_name must be one of ScoreApp's events",
+        );
+        e.allowed = EVENTS.to_vec();
+        errors.push(e);
+    }
+    let data = match envelope.get("data") {
+        Some(Value::Object(d)) => Some(d),
+        _ => {
+            errors.push(FieldError::new(
+                "data",
+                code::TYPE,
+                "data must be an object",
+            ));
+            None
+        }
+    };
+    let (Some(event), Some(data)) = (event, data) else {
+        return Err(errors);
+    };
+    if event == "QUIZ_STARTED" {
+        return Ok(Action::Ignore {
+            event,
+            reason: "nothing is recorded until the quiz is finished",
+        });
+    }
+    let email = text(data, "email");
+    if email.is_none() {
+        if event == "QUIZ_FINISHED" {
+            return Ok(Action::Ignore {
+                event,
+                reason:
+                    "no email yet: the lead form follows the quiz, and LEAD_SIGNED_UP will carry it",
+            });
+        }
+        errors.push(FieldError::new(
+            "data.email",
+            code::REQUIRED,
+            "data.email is required",
+        ));
+        return Err(errors);
+    }
+    let score = match score(data) {
+        Ok(s) => s,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let name = [text(data, "first_name"), text(data, "last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut lead = Map::new();
+    lead.insert("email".into(), json!(email));
+    if !name.is_empty() {
+        lead.insert("name".into(), json!(name));
+    }
+    if let Some(phone) = text(data, "phone") {
+        lead.insert("phone".into(), json!(phone));
+    }
+    let leads = registry::table("dyniq", "leads").expect("dyniq.leads is registered");
+    let shaped_lead = leads.shape_insert_value(&Value::Object(lead));
+    let quiz = match (&score, event) {
+        (Some((_, total)), "QUIZ_FINISHED" | "LEAD_SIGNED_UP") => {
+            let responses = registry::table("dyniq", "quiz_responses")
+                .expect("dyniq.quiz_responses is registered");
+            let mut q = Map::new();
+            q.insert("email".into(), json!(email));
+            q.insert("total_score".into(), total.clone());
+            q.insert("answers".into(), answers(data));
+            if let Some(id) = text(data, "id") {
+                q.insert("submission_id".into(), json!(id));
+            }
+            Some(responses.shape_insert_value(&Value::Object(q)))
+        }
+        _ => None,
+    };
+    let score_field = score.as_ref().map_or("data.score", |(f, _)| f);
+    let lead = match shaped_lead {
+        Ok(l) => serde_json::to_value(l).ok(),
+        Err(e) => {
+            rename(e, score_field, &mut errors);
+            None
+        }
+    };
+    let quiz = match quiz {
+        Some(Ok(q)) => serde_json::to_value(q).ok(),
+        Some(Err(e)) => {
+            rename(e, score_field, &mut errors);
+            None
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let lead = lead.unwrap_or(Value::Null);
+    match quiz {
+        Some(q) => {
+            let params = json!({
+                "p_email": q["email"],
+                "p_total_score": q["total_score"],
+                "p_submission_id": q.get("submission_id"),
+                "p_answers": q["answers"],
+                "p_name": lead.get("name"),
+                "p_phone": lead.get("phone"),
+            });
+            Ok(Action::SubmitQuiz {
+                params: params.to_string(),
+            })
+        }
+        None => Ok(Action::UpsertLead {
+            lead: lead.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_json(v: Value) -> Result<Action, ValidationErrors> {
+        parse(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn a_finished_quiz_with_email_and_score_submits_the_quiz() {
+        let a = parse_json(json!({"event_name": "QUIZ_FINISHED", "data": {
+            "id": "attempt-1", "email": " Ada@Example.com ", "first_name": "Ada", "last_name": "Lovelace", "score": 71.6,
+            "quiz_questions": [{"question": "q", "answers": [{"answer": "a"}]}]
+        }}))
+        .unwrap();
+        let Action::SubmitQuiz { params } = a else {
+            panic!("{a:?}")
+        };
+        let p: Value = serde_json::from_str(&params).unwrap();
+        assert_eq!(p["p_email"], "ada@example.com");
+        assert_eq!(p["p_total_score"], 72);
+        assert_eq!(p["p_submission_id"], "attempt-1");
+        assert_eq!(p["p_name"], "Ada Lovelace");
+        assert_eq!(p["p_answers"]["quiz_questions"][0]["question"], "q");
+    }
+
+    #[test]
+    fn a_started_quiz_is_ignored() {
+        let a = parse_json(json!({"event_name": "QUIZ_STARTED", "data": {"id": "x"}})).unwrap();
+        assert!(matches!(
+            a,
+            Action::Ignore {
+                event: "QUIZ_STARTED",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_finished_quiz_without_email_waits_for_the_sign_up() {
+        let a =
+            parse_json(json!({"event_name": "QUIZ_FINISHED", "data": {"id": "x", "score": 50}}))
+                .unwrap();
+        assert!(matches!(
+            a,
+            Action::Ignore {
+                event: "QUIZ_FINISHED",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn updated_details_upsert_the_lead_with_an_e164_phone() {
+        let a = parse_json(json!({"event_name": "LEAD_DETAILS_UPDATED", "data": {"email": "a@b.co", "phone": "+44 20 7946 0958"}})).unwrap();
+        let Action::UpsertLead { lead } = a else {
+            panic!("{a:?}")
+        };
+        assert_eq!(
+            serde_json::from_str::<Value>(&lead).unwrap(),
+            json!({"email": "a@b.co", "phone": "+442079460958"})
+        );
+    }
+
+    #[test]
+    fn a_sign_up_without_email_is_refused_naming_the_field() {
+        let e =
+            parse_json(json!({"event_name": "LEAD_SIGNED_UP", "data": {"id": "x"}})).unwrap_err();
+        assert_eq!(e.on("data.email").unwrap().code, code::REQUIRED);
+    }
+
+    #[test]
+    fn every_bad_field_of_the_payload_is_named() {
+        let e = parse_json(json!({"event_name": "QUIZ_FINISHED", "data": {"id": "x", "email": "nope", "score": 300}})).unwrap_err();
+        assert_eq!(e.on("data.email").unwrap().code, code::FORMAT);
+        assert_eq!(e.on("data.score").unwrap().code, code::RANGE);
+        assert_eq!(e.iter().filter(|x| x.field == "data.email").count(), 1);
+    }
+
+    #[test]
+    fn an_unknown_event_lists_the_known_ones() {
+        let e = parse_json(json!({"event_name": "QUIZ_PAUSED", "data": {}})).unwrap_err();
+        assert_eq!(e.on("event_name").unwrap().allowed, EVENTS.to_vec());
+    }
+
+    #[test]
+    fn a_score_that_is_not_a_number_is_a_type_error() {
+        let e = parse_json(json!({"event_name": "LEAD_SIGNED_UP", "data": {"email": "a@b.co", "total_score": "high"}})).unwrap_err();
+        assert_eq!(e.on("data.total_score").unwrap().code, code::TYPE);
+    }
+}

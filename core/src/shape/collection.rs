@@ -1,0 +1,426 @@
+//! Collections: `text[]` (from a JSON array or a comma-separated string), `jsonb` objects, and
+//! pgvector embeddings of a fixed dimension.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use super::{
+    clean, skip_map, JsonType, Kind, KindInfo, Problem, Scalar, ScalarVisitor, Shaped, SqlType,
+};
+use crate::error::code;
+
+// ------------------------------------------------------------------------------------------------
+// text[]
+// ------------------------------------------------------------------------------------------------
+
+/// `text[]`: a JSON array of strings, or one comma-separated string (as forms send it). Items are
+/// trimmed; blank items and `null` items are dropped. Sent on as a JSON array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextArraySpec;
+
+impl TextArraySpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::Array, SqlType::TextArray);
+        i.items = Some(JsonType::String);
+        i.accepts = "or a comma-separated string; items trimmed, blank items dropped";
+        i
+    }
+}
+
+const ARRAY_EXPECTED: &str = "an array of strings or a comma-separated string";
+
+/// One item of a text array.
+struct Item;
+
+impl Scalar for Item {
+    type Out = String;
+    fn expected(&self) -> &'static str {
+        "a string"
+    }
+    fn from_str(&self, s: &str) -> Shaped<String> {
+        Ok(clean(s)?.map(str::to_owned))
+    }
+}
+
+struct ItemSeed;
+
+impl<'de> DeserializeSeed<'de> for ItemSeed {
+    type Value = Shaped<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(ScalarVisitor(&Item))
+    }
+}
+
+struct TextArrayVisitor;
+
+impl<'de> Visitor<'de> for TextArrayVisitor {
+    type Value = Shaped<Vec<String>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(ARRAY_EXPECTED)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        let mut problem = None;
+        let mut position = 0usize;
+        while let Some(item) = seq.next_element_seed(ItemSeed)? {
+            position += 1;
+            match item {
+                Ok(Some(s)) => out.push(s),
+                Ok(None) => {}
+                Err(p) if problem.is_none() => problem = Some(p.prefixed(position)),
+                Err(_) => {}
+            }
+        }
+        Ok(match problem {
+            Some(p) => Err(p),
+            None => Ok(Some(out)),
+        })
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        let mut out = Vec::new();
+        for part in s.split(',') {
+            match clean(part) {
+                Ok(Some(t)) => out.push(t.to_owned()),
+                Ok(None) => {}
+                Err(p) => return Ok(Err(p)),
+            }
+        }
+        Ok(Ok(Some(out)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(ARRAY_EXPECTED, "a boolean")))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(ARRAY_EXPECTED, "a number")))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(ARRAY_EXPECTED, "a number")))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(ARRAY_EXPECTED, "a number")))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map)?;
+        Ok(Err(Problem::wrong_type(ARRAY_EXPECTED, "an object")))
+    }
+}
+
+impl Kind for TextArraySpec {
+    type Out = Vec<String>;
+    fn shape<'de, D: Deserializer<'de>>(&self, d: D) -> Result<Shaped<Vec<String>>, D::Error> {
+        d.deserialize_any(TextArrayVisitor)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// jsonb object
+// ------------------------------------------------------------------------------------------------
+
+/// A JSON object, as stored in a `jsonb` column.
+pub type JsonObject = serde_json::Map<String, Value>;
+
+/// `jsonb` that must be an object. Its content is kept as sent, except that a string (or key)
+/// holding a NUL character is refused: `jsonb` cannot store one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectSpec;
+
+impl ObjectSpec {
+    pub const fn info(&self) -> KindInfo {
+        KindInfo::new(JsonType::Object, SqlType::Jsonb)
+    }
+}
+
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+impl Kind for ObjectSpec {
+    type Out = JsonObject;
+    fn shape<'de, D: Deserializer<'de>>(&self, d: D) -> Result<Shaped<JsonObject>, D::Error> {
+        const EXPECTED: &str = "a JSON object";
+        Ok(match Value::deserialize(d)? {
+            Value::Object(m) if m.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)) => {
+                Err(Problem::format("must not contain a NUL character"))
+            }
+            Value::Object(m) => Ok(Some(m)),
+            Value::Null => Ok(None),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            Value::String(_) => Err(Problem::wrong_type(EXPECTED, "a string")),
+            Value::Array(_) => Err(Problem::wrong_type(EXPECTED, "an array")),
+            Value::Bool(_) => Err(Problem::wrong_type(EXPECTED, "a boolean")),
+            Value::Number(_) => Err(Problem::wrong_type(EXPECTED, "a number")),
+        })
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// vector(n)
+// ------------------------------------------------------------------------------------------------
+
+/// An embedding: finite single-precision numbers, as pgvector stores them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding(Vec<f32>);
+
+impl Embedding {
+    pub fn as_slice(&self) -> &[f32] {
+        &self.0
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Embedding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// `vector(dims)`: a JSON array of exactly `dims` finite numbers (each must fit in an `f32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VectorSpec {
+    pub(crate) dims: u32,
+}
+
+impl VectorSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::Array, SqlType::Vector(self.dims));
+        i.items = Some(JsonType::Number);
+        i.exact_items = Some(self.dims);
+        i
+    }
+}
+
+/// One component of an embedding.
+struct Component;
+
+impl Scalar for Component {
+    type Out = f32;
+    fn expected(&self) -> &'static str {
+        "a number"
+    }
+    fn from_i64(&self, v: i64) -> Shaped<f32> {
+        self.from_f64(v as f64)
+    }
+    fn from_u64(&self, v: u64) -> Shaped<f32> {
+        self.from_f64(v as f64)
+    }
+    fn from_f64(&self, v: f64) -> Shaped<f32> {
+        let f = v as f32;
+        if f.is_finite() {
+            Ok(Some(f + 0.0))
+        } else {
+            Err(Problem::new(
+                code::RANGE,
+                "must be within the range of a 32-bit float",
+            ))
+        }
+    }
+}
+
+struct ComponentSeed;
+
+impl<'de> DeserializeSeed<'de> for ComponentSeed {
+    type Value = Shaped<f32>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(ScalarVisitor(&Component))
+    }
+}
+
+struct VectorVisitor(u32);
+
+const VECTOR_EXPECTED: &str = "an array of numbers";
+
+impl<'de> Visitor<'de> for VectorVisitor {
+    type Value = Shaped<Embedding>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(VECTOR_EXPECTED)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let dims = self.0 as usize;
+        let mut out = Vec::with_capacity(dims);
+        let mut problem = None;
+        let mut count = 0usize;
+        while let Some(c) = seq.next_element_seed(ComponentSeed)? {
+            count += 1;
+            match c {
+                Ok(Some(f)) if count <= dims => out.push(f),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) if problem.is_some() => {}
+                Ok(None) => problem = Some(Problem::wrong_type("a number", "null").prefixed(count)),
+                Err(p) => problem = Some(p.prefixed(count)),
+            }
+        }
+        if let Some(p) = problem {
+            return Ok(Err(p));
+        }
+        if count != dims {
+            return Ok(Err(Problem::new(
+                code::LENGTH,
+                format!("must have exactly {dims} numbers, not {count}"),
+            )));
+        }
+        Ok(Ok(Some(Embedding(out))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            Err(Problem::wrong_type(VECTOR_EXPECTED, "a string"))
+        })
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(VECTOR_EXPECTED, "a boolean")))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(VECTOR_EXPECTED, "a number")))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(VECTOR_EXPECTED, "a number")))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(Problem::wrong_type(VECTOR_EXPECTED, "a number")))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map)?;
+        Ok(Err(Problem::wrong_type(VECTOR_EXPECTED, "an object")))
+    }
+}
+
+impl Problem {
+    /// "item 3 must be a number, not a string".
+    fn prefixed(self, position: usize) -> Problem {
+        Problem::new(self.code, format!("item {position} {}", self.message))
+    }
+}
+
+impl Kind for VectorSpec {
+    type Out = Embedding;
+    fn shape<'de, D: Deserializer<'de>>(&self, d: D) -> Result<Shaped<Embedding>, D::Error> {
+        d.deserialize_any(VectorVisitor(self.dims))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{code_of, shape_str};
+    use super::super::*;
+
+    fn strings(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn a_text_array_is_accepted_as_a_json_array_with_items_trimmed_and_blanks_dropped() {
+        assert_eq!(
+            shape_str(&text_array(), r#"[" cash flow ", "", null, "hiring"]"#),
+            Ok(strings(&["cash flow", "hiring"]))
+        );
+    }
+
+    #[test]
+    fn a_text_array_is_accepted_as_a_comma_separated_string() {
+        assert_eq!(
+            shape_str(&text_array(), r#""cash flow, hiring,, ""#),
+            Ok(strings(&["cash flow", "hiring"]))
+        );
+        assert_eq!(shape_str(&text_array(), r#""""#), Ok(strings(&[])));
+    }
+
+    #[test]
+    fn a_text_array_with_a_non_string_item_names_the_item() {
+        let p = shape_str(&text_array(), r#"["a", 3]"#).unwrap_err();
+        assert_eq!(p.code, code::TYPE);
+        assert_eq!(p.message, "item 2 must be a string, not a number");
+    }
+
+    #[test]
+    fn a_text_array_must_be_an_array_or_a_string() {
+        assert_eq!(code_of(shape_str(&text_array(), "{}")), code::TYPE);
+        assert_eq!(code_of(shape_str(&text_array(), "7")), code::TYPE);
+        assert_eq!(shape_str(&text_array(), "null"), Ok(None));
+    }
+
+    #[test]
+    fn a_json_object_is_kept_as_sent() {
+        let o = shape_str(&json_object(), r#"{"q1": {"answer": "B", "score": 7}}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o["q1"]["score"], 7);
+    }
+
+    #[test]
+    fn a_json_object_must_be_an_object() {
+        assert_eq!(code_of(shape_str(&json_object(), "[1]")), code::TYPE);
+        assert_eq!(code_of(shape_str(&json_object(), r#""{}""#)), code::TYPE);
+        assert_eq!(shape_str(&json_object(), "null"), Ok(None));
+    }
+
+    #[test]
+    fn a_json_object_holding_a_nul_character_is_rejected_because_jsonb_cannot_store_it() {
+        assert_eq!(
+            code_of(shape_str(&json_object(), r#"{"a": ["x\u0000"]}"#)),
+            code::FORMAT
+        );
+        assert_eq!(
+            code_of(shape_str(&json_object(), r#"{"\u0000": 1}"#)),
+            code::FORMAT
+        );
+    }
+
+    #[test]
+    fn an_embedding_has_exactly_its_dimensions() {
+        assert_eq!(
+            shape_str(&vector(3), "[0.1, -2, 3e-3]")
+                .unwrap()
+                .unwrap()
+                .as_slice(),
+            &[0.1f32, -2.0, 0.003]
+        );
+        let p = shape_str(&vector(3), "[1, 2]").unwrap_err();
+        assert_eq!(
+            (p.code, p.message.as_ref()),
+            (code::LENGTH, "must have exactly 3 numbers, not 2")
+        );
+        assert_eq!(code_of(shape_str(&vector(3), "[1, 2, 3, 4]")), code::LENGTH);
+    }
+
+    #[test]
+    fn an_embedding_of_non_numbers_or_huge_numbers_is_rejected() {
+        assert_eq!(code_of(shape_str(&vector(3), r#"[1, "2", 3]"#)), code::TYPE);
+        assert_eq!(code_of(shape_str(&vector(3), "[1, null, 3]")), code::TYPE);
+        assert_eq!(code_of(shape_str(&vector(3), "[1, 1e39, 3]")), code::RANGE);
+        assert_eq!(code_of(shape_str(&vector(3), r#""[1,2,3]""#)), code::TYPE);
+    }
+
+    #[test]
+    fn an_embedding_serialises_as_the_numbers_it_was_given() {
+        let e = shape_str(&vector(2), "[0.1, 0.25]").unwrap().unwrap();
+        assert_eq!(serde_json::to_string(&e).unwrap(), "[0.1,0.25]");
+    }
+}

@@ -1,0 +1,760 @@
+//! Strings: free text, emails, E.164 phone numbers, http(s) URLs, `bm-` thread ids and UUIDs.
+//! Every string is trimmed; one that is empty once trimmed is `null`.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use super::{
+    clean, scalar_kind, trim_blank, Format, JsonType, KindInfo, Problem, Scalar, Shaped, SqlType,
+};
+use crate::error::code;
+
+/// Checks a length limit in characters (Postgres counts characters, not bytes).
+#[inline]
+fn check_chars(s: &str, min: u32, max: Option<u32>) -> Result<(), Problem> {
+    if let Some(max) = max {
+        // A string of at most `max` bytes has at most `max` characters: skip the count.
+        if s.len() > max as usize && s.chars().count() > max as usize {
+            return Err(too_long(max));
+        }
+    }
+    if min > 1 && s.chars().count() < min as usize {
+        return Err(Problem::new(
+            code::LENGTH,
+            format!("must be at least {min} characters long"),
+        ));
+    }
+    Ok(())
+}
+
+#[cold]
+fn too_long(max: u32) -> Problem {
+    Problem::new(
+        code::LENGTH,
+        format!("must be at most {max} characters long"),
+    )
+}
+
+/// No whitespace or control character anywhere (emails and URLs).
+fn has_space_or_control(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        s.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+}
+
+macro_rules! string_newtype {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+    };
+}
+
+// ------------------------------------------------------------------------------------------------
+// text
+// ------------------------------------------------------------------------------------------------
+
+/// Free text: trimmed, empty is `null`, length in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextSpec {
+    pub(crate) sql: SqlType,
+    pub(crate) min_chars: u32,
+    pub(crate) max_chars: Option<u32>,
+}
+
+impl TextSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, self.sql);
+        i.max_length = self.max_chars;
+        i.min_length = if self.min_chars > 0 {
+            Some(self.min_chars)
+        } else {
+            None
+        };
+        i
+    }
+}
+
+impl Scalar for TextSpec {
+    type Out = String;
+    fn expected(&self) -> &'static str {
+        "a string"
+    }
+    #[inline]
+    fn from_str(&self, s: &str) -> Shaped<String> {
+        let Some(t) = clean(s)? else { return Ok(None) };
+        check_chars(t, self.min_chars, self.max_chars)?;
+        Ok(Some(t.to_owned()))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// email
+// ------------------------------------------------------------------------------------------------
+
+string_newtype! {
+    /// An email address, trimmed and lower-cased, that the database's
+    /// `^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$` accepts.
+    Email
+}
+
+impl Email {
+    /// Trims, lower-cases and checks an address.
+    ///
+    /// ```
+    /// use rowgate_core::shape::Email;
+    /// assert_eq!(Email::parse(" Ada@Example.com ").unwrap().as_str(), "ada@example.com");
+    /// assert!(Email::parse("ada@localhost").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Email, Problem> {
+        match trim_blank(s) {
+            Some(t) => Self::normalise(t),
+            None => Err(Problem::new(code::NOT_NULL, "must not be empty")),
+        }
+    }
+
+    #[inline]
+    fn normalise(t: &str) -> Result<Email, Problem> {
+        let ascii = t.is_ascii();
+        let lower = if ascii {
+            t.to_ascii_lowercase()
+        } else {
+            t.to_lowercase()
+        };
+        if !is_email(&lower, ascii) {
+            return Err(Problem::format("is not an email address (name@domain.tld)"));
+        }
+        Ok(Email(lower))
+    }
+}
+
+/// One `@`, something before it, and a domain with a dot that is neither first nor last; no
+/// whitespace or control characters (a NUL among them).
+#[inline]
+fn is_email(s: &str, ascii: bool) -> bool {
+    if !ascii && s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let b = s.as_bytes();
+    let mut at = None;
+    for (i, &c) in b.iter().enumerate() {
+        if c <= b' ' || c == 0x7f {
+            return false;
+        }
+        if c == b'@' {
+            if at.is_some() {
+                return false;
+            }
+            at = Some(i);
+        }
+    }
+    let Some(at) = at else { return false };
+    let domain = &b[at + 1..];
+    at > 0 && domain.len() >= 3 && domain[1..domain.len() - 1].contains(&b'.')
+}
+
+/// An email address in a `varchar(max)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailSpec {
+    pub(crate) max: u32,
+}
+
+impl EmailSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Varchar(self.max));
+        i.format = Some(Format::Email);
+        i.max_length = Some(self.max);
+        i.accepts = "trimmed and lower-cased";
+        i
+    }
+}
+
+impl Scalar for EmailSpec {
+    type Out = Email;
+    fn expected(&self) -> &'static str {
+        "an email address"
+    }
+    fn from_str(&self, s: &str) -> Shaped<Email> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        let email = Email::normalise(t)?;
+        check_chars(email.as_str(), 0, Some(self.max))?;
+        Ok(Some(email))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// phone
+// ------------------------------------------------------------------------------------------------
+
+string_newtype! {
+    /// An E.164 phone number: `+`, the country code and the number, 7 to 15 digits in all.
+    Phone
+}
+
+impl Phone {
+    /// Accepts the usual ways of writing an international number and returns its E.164 form:
+    /// spaces, dashes, dots, slashes and parentheses are dropped, a `00` prefix becomes `+`, and
+    /// the trunk `(0)` of `+44 (0)20 ...` is removed. A number without a country code is refused,
+    /// since it cannot be placed.
+    ///
+    /// ```
+    /// use rowgate_core::shape::Phone;
+    /// assert_eq!(Phone::parse("+1 (415) 555-2671").unwrap().as_str(), "+14155552671");
+    /// assert_eq!(Phone::parse("0044 (0)20 7946 0958").unwrap().as_str(), "+442079460958");
+    /// assert!(Phone::parse("415 555 2671").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Phone, Problem> {
+        match trim_blank(s) {
+            Some(t) => Self::normalise(t),
+            None => Err(Problem::new(code::NOT_NULL, "must not be empty")),
+        }
+    }
+
+    #[inline]
+    fn normalise(t: &str) -> Result<Phone, Problem> {
+        let rest = match t.as_bytes() {
+            [b'+', rest @ ..] | [b'0', b'0', rest @ ..] => rest,
+            _ => return Err(bad_phone()),
+        };
+        // "+" and at most 15 digits; one more digit is already too many.
+        let mut out = [b'+'; 17];
+        let mut n = 1;
+        let mut trunk = false;
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i] {
+                d @ b'0'..=b'9' => {
+                    out[n] = d;
+                    n += 1;
+                    if n == out.len() {
+                        return Err(bad_phone());
+                    }
+                }
+                // The trunk zero of "+44 (0)20 ...", once.
+                b'(' if !trunk && rest[i..].starts_with(b"(0)") => {
+                    trunk = true;
+                    i += 2;
+                }
+                b' ' | b'-' | b'.' | b'/' | b'(' | b')' => {}
+                // A no-break space.
+                0xC2 if rest.get(i + 1) == Some(&0xA0) => i += 1,
+                _ => return Err(bad_phone()),
+            }
+            i += 1;
+        }
+        let digits = n - 1;
+        if !(7..=15).contains(&digits) || out[1] == b'0' {
+            return Err(bad_phone());
+        }
+        // ASCII digits after a plus sign.
+        let text = std::str::from_utf8(&out[..n]).map_err(|_| bad_phone())?;
+        Ok(Phone(text.to_owned()))
+    }
+}
+
+#[cold]
+fn bad_phone() -> Problem {
+    Problem::format(
+        "must be an international phone number with its country code, like +14155552671",
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneSpec {
+    pub(crate) max: u32,
+}
+
+impl PhoneSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Varchar(self.max));
+        i.format = Some(Format::Phone);
+        i.max_length = Some(self.max);
+        i.accepts = "spaces, dashes, dots, parentheses and a 00 prefix are normalised to E.164";
+        i
+    }
+}
+
+impl Scalar for PhoneSpec {
+    type Out = Phone;
+    fn expected(&self) -> &'static str {
+        "a phone number in a string"
+    }
+    fn from_str(&self, s: &str) -> Shaped<Phone> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        let phone = Phone::normalise(t)?;
+        check_chars(phone.as_str(), 0, Some(self.max))?;
+        Ok(Some(phone))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// URL
+// ------------------------------------------------------------------------------------------------
+
+string_newtype! {
+    /// An `http://` or `https://` URL with a host and no whitespace; the scheme is lower-cased.
+    HttpUrl
+}
+
+impl HttpUrl {
+    /// ```
+    /// use rowgate_core::shape::HttpUrl;
+    /// assert_eq!(HttpUrl::parse(" HTTPS://dyniq.ai/b/1 ").unwrap().as_str(), "https://dyniq.ai/b/1");
+    /// assert!(HttpUrl::parse("ftp://dyniq.ai").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<HttpUrl, Problem> {
+        match trim_blank(s) {
+            Some(t) => Self::normalise(t),
+            None => Err(Problem::new(code::NOT_NULL, "must not be empty")),
+        }
+    }
+
+    fn normalise(t: &str) -> Result<HttpUrl, Problem> {
+        const BAD: &str = "must be an http:// or https:// URL with a host and no spaces";
+        let b = t.as_bytes();
+        let scheme = if b.len() > 8 && b[..8].eq_ignore_ascii_case(b"https://") {
+            "https://"
+        } else if b.len() > 7 && b[..7].eq_ignore_ascii_case(b"http://") {
+            "http://"
+        } else {
+            return Err(Problem::format(BAD));
+        };
+        let rest = &t[scheme.len()..];
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty() || has_space_or_control(rest) {
+            return Err(Problem::format(BAD));
+        }
+        let mut out = String::with_capacity(t.len());
+        out.push_str(scheme);
+        out.push_str(rest);
+        Ok(HttpUrl(out))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlSpec;
+
+impl UrlSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Text);
+        i.format = Some(Format::Url);
+        i
+    }
+}
+
+impl Scalar for UrlSpec {
+    type Out = HttpUrl;
+    fn expected(&self) -> &'static str {
+        "a URL in a string"
+    }
+    fn from_str(&self, s: &str) -> Shaped<HttpUrl> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        HttpUrl::normalise(t).map(Some)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// thread id
+// ------------------------------------------------------------------------------------------------
+
+string_newtype! {
+    /// A board meeting's thread id: `bm-`, then a letter or digit, then letters, digits, `_` or
+    /// `-`.
+    ThreadId
+}
+
+impl ThreadId {
+    /// The prefix is matched case-insensitively and written `bm-`.
+    ///
+    /// ```
+    /// use rowgate_core::shape::ThreadId;
+    /// assert_eq!(ThreadId::parse("BM-q3_pricing").unwrap().as_str(), "bm-q3_pricing");
+    /// assert!(ThreadId::parse("meeting-1").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<ThreadId, Problem> {
+        match trim_blank(s) {
+            Some(t) => Self::normalise(t),
+            None => Err(Problem::new(code::NOT_NULL, "must not be empty")),
+        }
+    }
+
+    /// UUID v5 of this id in the DNS namespace (see [`crate::ids::thread_uuid`]).
+    pub fn uuid(&self) -> uuid::Uuid {
+        crate::ids::thread_uuid(&self.0)
+    }
+
+    fn normalise(t: &str) -> Result<ThreadId, Problem> {
+        const BAD: &str = "must look like bm-<letters, digits, _ or ->";
+        let b = t.as_bytes();
+        if b.len() < 4 || !b[..3].eq_ignore_ascii_case(b"bm-") {
+            return Err(Problem::format(BAD));
+        }
+        let rest = &b[3..];
+        let ok = rest[0].is_ascii_alphanumeric()
+            && rest
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
+        if !ok {
+            return Err(Problem::format(BAD));
+        }
+        let mut out = String::with_capacity(t.len());
+        out.push_str("bm-");
+        out.push_str(&t[3..]);
+        Ok(ThreadId(out))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadIdSpec {
+    pub(crate) max: u32,
+}
+
+impl ThreadIdSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Varchar(self.max));
+        i.format = Some(Format::ThreadId);
+        i.max_length = Some(self.max);
+        i
+    }
+}
+
+impl Scalar for ThreadIdSpec {
+    type Out = ThreadId;
+    fn expected(&self) -> &'static str {
+        "a thread id in a string"
+    }
+    fn from_str(&self, s: &str) -> Shaped<ThreadId> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        let id = ThreadId::normalise(t)?;
+        // All ASCII: bytes are characters.
+        check_chars(id.as_str(), 0, Some(self.max))?;
+        Ok(Some(id))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// UUID
+// ------------------------------------------------------------------------------------------------
+
+/// A UUID in any of the usual spellings (hyphenated, simple, braced, `urn:uuid:`); sent on in
+/// lower-case hyphenated form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UuidSpec;
+
+impl UuidSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Uuid);
+        i.format = Some(Format::Uuid);
+        i
+    }
+}
+
+impl Scalar for UuidSpec {
+    type Out = uuid::Uuid;
+    fn expected(&self) -> &'static str {
+        "a UUID in a string"
+    }
+    fn from_str(&self, s: &str) -> Shaped<uuid::Uuid> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        match parse_hyphenated(t.as_bytes()) {
+            Some(id) => Ok(Some(id)),
+            None => uuid::Uuid::try_parse(t).map(Some).map_err(|_| {
+                Problem::format("is not a UUID (like 8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f)")
+            }),
+        }
+    }
+}
+
+/// The common spelling, `8-4-4-4-12` hex digits in either case, read directly: the `uuid` crate's
+/// parser is several times slower when the crate is built for size. Other spellings go to it.
+#[inline]
+fn parse_hyphenated(b: &[u8]) -> Option<uuid::Uuid> {
+    /// Where the 32 digits are.
+    const DIGITS: [u8; 32] = [
+        0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28,
+        29, 30, 31, 32, 33, 34, 35,
+    ];
+    /// A hex digit's value; 0x80 for anything else.
+    const HEX: [u8; 256] = {
+        let mut t = [0x80u8; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = match c as u8 {
+                d @ b'0'..=b'9' => d - b'0',
+                d @ b'a'..=b'f' => d - b'a' + 10,
+                d @ b'A'..=b'F' => d - b'A' + 10,
+                _ => 0x80,
+            };
+            c += 1;
+        }
+        t
+    };
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let (mut hi, mut lo, mut bad) = (0u64, 0u64, 0u8);
+    for k in 0..16 {
+        let (h, l) = (
+            HEX[b[DIGITS[k] as usize] as usize],
+            HEX[b[DIGITS[k + 16] as usize] as usize],
+        );
+        bad |= h | l;
+        hi = hi << 4 | h as u64;
+        lo = lo << 4 | l as u64;
+    }
+    (bad & 0x80 == 0).then(|| uuid::Uuid::from_u64_pair(hi, lo))
+}
+
+scalar_kind!(
+    TextSpec => String,
+    EmailSpec => Email,
+    PhoneSpec => Phone,
+    UrlSpec => HttpUrl,
+    ThreadIdSpec => ThreadId,
+    UuidSpec => uuid::Uuid,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{code_of, shape_str};
+    use super::super::*;
+
+    #[test]
+    fn text_is_trimmed() {
+        assert_eq!(
+            shape_str(&text(), r#""  Ada Lovelace \n""#),
+            Ok(Some("Ada Lovelace".to_string()))
+        );
+    }
+
+    #[test]
+    fn an_empty_or_blank_string_becomes_null() {
+        assert_eq!(shape_str(&text(), r#""""#), Ok(None));
+        assert_eq!(shape_str(&varchar(3), r#"" \t ""#), Ok(None));
+    }
+
+    #[test]
+    fn a_string_longer_than_its_varchar_is_rejected_counting_characters_not_bytes() {
+        assert_eq!(
+            shape_str(&varchar(3), r#""été""#),
+            Ok(Some("été".to_string()))
+        );
+        assert_eq!(code_of(shape_str(&varchar(3), r#""étés""#)), code::LENGTH);
+    }
+
+    #[test]
+    fn a_string_shorter_than_its_minimum_is_rejected() {
+        assert_eq!(
+            code_of(shape_str(&text_chars(3, 10), r#""ab""#)),
+            code::LENGTH
+        );
+    }
+
+    #[test]
+    fn a_nul_character_is_rejected_because_postgres_text_cannot_hold_it() {
+        assert_eq!(code_of(shape_str(&text(), r#""a\u0000b""#)), code::FORMAT);
+    }
+
+    #[test]
+    fn a_number_is_not_text() {
+        assert_eq!(code_of(shape_str(&text(), "42")), code::TYPE);
+    }
+
+    #[test]
+    fn an_email_is_trimmed_and_lower_cased() {
+        let e = shape_str(&email(320), r#"" Ada.Lovelace@Example.COM ""#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.as_str(), "ada.lovelace@example.com");
+    }
+
+    #[test]
+    fn an_email_without_a_dotted_domain_is_rejected() {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "ada@com.",
+            "a@b@c.com",
+            "a b@c.com",
+        ] {
+            assert_eq!(
+                code_of(shape_str(&email(320), &format!("{bad:?}"))),
+                code::FORMAT,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_email_is_lower_cased_too() {
+        let e = shape_str(&email(320), r#""ÉLODIE@Exemple.fr""#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.as_str(), "élodie@exemple.fr");
+    }
+
+    #[test]
+    fn an_email_longer_than_its_column_is_rejected() {
+        let long = format!("\"{}@example.com\"", "a".repeat(320));
+        assert_eq!(code_of(shape_str(&email(320), &long)), code::LENGTH);
+    }
+
+    #[test]
+    fn a_phone_number_is_normalised_to_e164() {
+        for (given, want) in [
+            ("+1 (415) 555-2671", "+14155552671"),
+            ("+32 470.12.34.56", "+32470123456"),
+            ("0032 470 12 34 56", "+32470123456"),
+            ("+44 (0)20 7946 0958", "+442079460958"),
+        ] {
+            let p = shape_str(&phone(16), &format!("{given:?}"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(p.as_str(), want);
+        }
+    }
+
+    #[test]
+    fn a_phone_number_without_country_code_or_with_letters_is_rejected() {
+        for bad in [
+            "415 555 2671",
+            "+0 415 555 2671",
+            "+1 415 CALL ME",
+            "+12345",
+            "+1234567890123456",
+        ] {
+            assert_eq!(
+                code_of(shape_str(&phone(16), &format!("{bad:?}"))),
+                code::FORMAT,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_phone_number_sent_as_a_json_number_is_a_type_error() {
+        assert_eq!(code_of(shape_str(&phone(16), "14155552671")), code::TYPE);
+    }
+
+    #[test]
+    fn a_url_keeps_its_path_and_gets_a_lower_case_scheme() {
+        let u = shape_str(&http_url(), r#""HTTP://Example.com/Brief?id=1""#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.as_str(), "http://Example.com/Brief?id=1");
+    }
+
+    #[test]
+    fn a_url_without_host_or_with_spaces_or_another_scheme_is_rejected() {
+        for bad in [
+            "https://",
+            "https:///path",
+            "https://a b.com",
+            "mailto:ada@example.com",
+            "example.com",
+        ] {
+            assert_eq!(
+                code_of(shape_str(&http_url(), &format!("{bad:?}"))),
+                code::FORMAT,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_thread_id_gets_a_lower_case_prefix() {
+        let t = shape_str(&thread_id(100), r#"" BM-Q3-pricing_v2 ""#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.as_str(), "bm-Q3-pricing_v2");
+    }
+
+    #[test]
+    fn a_thread_id_without_the_prefix_or_with_other_characters_is_rejected() {
+        for bad in ["bm-", "bm--x", "bm-a b", "tm-abc", "bm-é"] {
+            assert_eq!(
+                code_of(shape_str(&thread_id(100), &format!("{bad:?}"))),
+                code::FORMAT,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fast_uuid_reader_agrees_with_the_uuid_crate() {
+        for text in [
+            "8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f",
+            "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF",
+            "00000000-0000-0000-0000-000000000000",
+        ] {
+            assert_eq!(
+                super::parse_hyphenated(text.as_bytes()),
+                uuid::Uuid::try_parse(text).ok(),
+                "{text}"
+            );
+        }
+        for bad in [
+            "8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3g",
+            "8c6f1f2e-3b9a-4c1d-9f5e+2a7b6c0d1e3f",
+            "8c6f1f2e3b9a4c1d9f5e2a7b6c0d1e3f",
+        ] {
+            assert_eq!(super::parse_hyphenated(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_uuid_in_any_spelling_is_accepted() {
+        let want = uuid::Uuid::parse_str("8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f").unwrap();
+        for given in [
+            "8C6F1F2E-3B9A-4C1D-9F5E-2A7B6C0D1E3F",
+            "8c6f1f2e3b9a4c1d9f5e2a7b6c0d1e3f",
+            "{8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f}",
+        ] {
+            assert_eq!(shape_str(&uuid(), &format!("{given:?}")), Ok(Some(want)));
+        }
+        assert_eq!(code_of(shape_str(&uuid(), r#""not-a-uuid""#)), code::FORMAT);
+    }
+}

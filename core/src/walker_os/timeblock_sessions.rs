@@ -1,0 +1,193 @@
+//! `walker_os.timeblock_sessions`: focused blocks of work; `hours` comes from `started_at` and
+//! `ended_at`.
+
+use crate::shape::check_enum;
+use crate::table::prelude::*;
+
+check_enum! {
+    /// The kind of block.
+    pub enum BlockType {
+        First90 = "first_90",
+        DeepWork = "deep_work",
+        MiddayB = "midday_b",
+    }
+}
+
+check_enum! {
+    /// Cashflow quadrant: Employee, Self-employed, Business owner, Investor.
+    pub enum Quadrant {
+        E = "E",
+        S = "S",
+        B = "B",
+        I = "I",
+    }
+}
+
+/// The longest session the database accepts, in hours.
+pub const MAX_HOURS: f64 = 24.0;
+/// How far a sent `hours` may be from the one derived before it is refused (about 4 ms).
+pub const HOURS_TOLERANCE: f64 = 1e-6;
+
+define_table! {
+    /// A timeblock session.
+    table "walker_os"."timeblock_sessions" {
+        insert: TimeblockSession,
+        patch: TimeblockSessionPatch,
+        primary_key: ["id"],
+        unique: [],
+        rules: [Rule {
+            constraint: "timeblock_sessions_ended_after_started",
+            code: code::ORDER,
+            description: "ended_at is after started_at",
+        }],
+        shape_rules: derive_hours,
+    }
+    set_once {
+        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
+        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
+        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
+    }
+    required {
+        block_type: BlockType = shape::choice::<BlockType>();
+        started_at: Timestamp = shape::timestamptz();
+    }
+    defaulted {}
+    nullable {
+        /// After `started_at`, at most 24 hours later; null while the session runs.
+        ended_at: Timestamp = shape::timestamptz();
+        summary: String = shape::text();
+        /// From `started_at` and `ended_at` when both are given (a sent value must agree); as
+        /// sent otherwise.
+        hours: f64 = shape::float_range(0.0, 24.0), derived_from ["started_at", "ended_at"];
+        quadrant: Quadrant = shape::choice::<Quadrant>();
+    }
+    readonly {
+        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
+    }
+    inputs {}
+}
+
+/// `hours` from the two times; in a patch the two come together, so `hours` never goes stale.
+fn derive_hours(d: &mut Draft, mode: Mode, errs: &mut ValidationErrors) {
+    if mode == Mode::Patch && d.started_at.is_given() != d.ended_at.is_given() {
+        let (missing, given) = if d.started_at.is_given() {
+            ("ended_at", "started_at")
+        } else {
+            ("started_at", "ended_at")
+        };
+        errs.push(FieldError::new(
+            missing,
+            code::REQUIRED,
+            format!(
+                "{missing} is required with {given} in a patch, so that hours can be recomputed"
+            ),
+        ));
+        return;
+    }
+    match (d.started_at.value().copied(), &d.ended_at) {
+        (Some(start), Slot::Value(end)) => {
+            let end = *end;
+            if end <= start {
+                errs.push(FieldError::new(
+                    "ended_at",
+                    code::ORDER,
+                    "ended_at must be after started_at",
+                ));
+                return;
+            }
+            let derived = start.hours_until(end);
+            if derived > MAX_HOURS {
+                errs.push(FieldError::new(
+                    "ended_at",
+                    code::RANGE,
+                    "ended_at must be at most 24 hours after started_at",
+                ));
+                return;
+            }
+            match d.hours {
+                Slot::Value(sent) if (sent - derived).abs() > HOURS_TOLERANCE => errs.push(FieldError::new(
+                    "hours",
+                    code::DERIVED_MISMATCH,
+                    format!("hours is computed from started_at and ended_at ({derived:.4}); leave it out"),
+                )),
+                Slot::Failed => {}
+                _ => d.hours = Slot::Value(derived),
+            }
+        }
+        // Reopening a session (ended_at: null) clears its hours.
+        (Some(_), Slot::Null) if d.hours.is_absent() => d.hours = Slot::Null,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::Nullable;
+
+    #[test]
+    fn hours_are_derived_from_start_and_end() {
+        let s = TimeblockSession::shape(
+            br#"{"block_type": "Deep Work", "started_at": "2026-11-22T09:00:00+01:00", "ended_at": "2026-11-22T09:45:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.hours, Nullable::Set(1.75));
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_refused() {
+        let errors = TimeblockSession::shape(
+            br#"{"block_type": "first_90", "started_at": "2026-11-22T09:00:00Z", "ended_at": "2026-11-22T09:00:00Z"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(errors.on("ended_at").unwrap().code, code::ORDER);
+    }
+
+    #[test]
+    fn a_session_over_24_hours_is_refused() {
+        let errors = TimeblockSession::shape(
+            br#"{"block_type": "first_90", "started_at": "2026-11-22T09:00:00Z", "ended_at": "2026-11-23T09:00:01Z"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(errors.on("ended_at").unwrap().code, code::RANGE);
+    }
+
+    #[test]
+    fn sent_hours_that_disagree_with_the_times_are_refused() {
+        let errors = TimeblockSession::shape(
+            br#"{"block_type": "first_90", "started_at": "2026-11-22T09:00:00Z", "ended_at": "2026-11-22T10:00:00Z", "hours": 2}"#,
+        )
+        .unwrap_err();
+        assert_eq!(errors.on("hours").unwrap().code, code::DERIVED_MISMATCH);
+        let ok = TimeblockSession::shape(
+            br#"{"block_type": "first_90", "started_at": "2026-11-22T09:00:00Z", "ended_at": "2026-11-22T10:00:00Z", "hours": 1}"#,
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_running_session_has_no_hours_unless_sent() {
+        let s = TimeblockSession::shape(
+            br#"{"block_type": "midday_b", "started_at": "2026-11-22T09:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.hours, Nullable::Absent);
+    }
+
+    #[test]
+    fn a_patch_sends_start_and_end_together() {
+        let errors =
+            TimeblockSessionPatch::shape(br#"{"ended_at": "2026-11-22T10:00:00Z"}"#).unwrap_err();
+        assert_eq!(errors.on("started_at").unwrap().code, code::REQUIRED);
+        let p = TimeblockSessionPatch::shape(
+            br#"{"started_at": "2026-11-22T09:00:00Z", "ended_at": "2026-11-22T09:30:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.hours, Nullable::Set(0.5));
+        let p = TimeblockSessionPatch::shape(
+            br#"{"started_at": "2026-11-22T09:00:00Z", "ended_at": null}"#,
+        )
+        .unwrap();
+        assert_eq!(p.hours, Nullable::Null);
+    }
+}

@@ -1,0 +1,66 @@
+//! `walker_os.weekly_cashflow`: one row per user per week, money in and where it went. Money is
+//! `numeric(14, 2)`, never floating point.
+
+use crate::table::prelude::*;
+
+define_table! {
+    /// A week's cashflow.
+    table "walker_os"."weekly_cashflow" {
+        insert: WeeklyCashflow,
+        patch: WeeklyCashflowPatch,
+        primary_key: ["id"],
+        unique: [["user_id", "week_start"]],
+        rules: [],
+        shape_rules: no_rules,
+    }
+    set_once {
+        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
+        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
+        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
+    }
+    required {
+        week_start: Date = shape::date();
+    }
+    defaulted {
+        income: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+        fixed_costs: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+        freedom_fund: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+        play_money: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+        long_term_savings: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+        education: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+        charity_zakat: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
+    }
+    nullable {}
+    readonly {
+        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
+    }
+    inputs {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_keeps_its_cents_and_refuses_fractions_of_them() {
+        let w = WeeklyCashflow::shape(
+            br#"{"week_start": "2026-11-16", "income": "2500.50", "play_money": 12.34}"#,
+        )
+        .unwrap();
+        assert_eq!(w.income.map(|d| d.units()), Some(250_050));
+        assert_eq!(
+            serde_json::to_string(&w).unwrap(),
+            r#"{"week_start":"2026-11-16","income":2500.5,"play_money":12.34}"#
+        );
+        let errors =
+            WeeklyCashflow::shape(br#"{"week_start": "2026-11-16", "income": 1.001}"#).unwrap_err();
+        assert_eq!(errors.on("income").unwrap().code, code::FORMAT);
+    }
+
+    #[test]
+    fn negative_money_is_refused() {
+        let errors =
+            WeeklyCashflow::shape(br#"{"week_start": "2026-11-16", "education": -5}"#).unwrap_err();
+        assert_eq!(errors.on("education").unwrap().code, code::RANGE);
+    }
+}

@@ -1,0 +1,333 @@
+//! The drift test (design decision 9): the migrations are authoritative, the core mirrors them,
+//! and this compares the two on the migrated database. Every difference is listed, naming the
+//! schema, table and column and both sides.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use postgres::Client;
+use rowgate_core::registry::{self, APP_SCHEMAS};
+use rowgate_core::shape::JsonType;
+use rowgate_core::table::{Column, ColumnDefault, TableDef};
+use serde_json::Value;
+
+use crate::support;
+
+/// A column as the database has it.
+#[derive(Debug)]
+struct DbColumn {
+    name: String,
+    sql_type: String,
+    nullable: bool,
+    default: Option<String>,
+    generated: bool,
+}
+
+/// A constraint as the database has it.
+#[derive(Debug)]
+struct DbConstraint {
+    name: String,
+    kind: char,
+    definition: String,
+    columns: Vec<String>,
+}
+
+fn db_tables(client: &mut Client) -> BTreeSet<(String, String)> {
+    let schemas: Vec<String> = APP_SCHEMAS.iter().map(|s| s.to_string()).collect();
+    client
+        .query(
+            "select n.nspname::text, c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where n.nspname = any($1) and c.relkind in ('r', 'p') and not c.relispartition",
+            &[&schemas],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+fn db_columns(client: &mut Client, t: &TableDef) -> Vec<DbColumn> {
+    client
+        .query(
+            "select a.attname::text, format_type(a.atttypid, a.atttypmod), not a.attnotnull,
+                    pg_get_expr(d.adbin, d.adrelid), a.attgenerated = 's'
+               from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+              where a.attrelid = $1::text::regclass and a.attnum > 0 and not a.attisdropped
+              order by a.attnum",
+            &[&support::quoted(t)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| DbColumn {
+            name: r.get(0),
+            sql_type: r.get::<_, String>(1).trim_start_matches("extensions.").to_string(),
+            nullable: r.get(2),
+            default: r.get(3),
+            generated: r.get(4),
+        })
+        .collect()
+}
+
+fn db_constraints(client: &mut Client, t: &TableDef) -> Vec<DbConstraint> {
+    client
+        .query(
+            "select c.conname::text, c.contype::text, pg_get_constraintdef(c.oid),
+                    array(select a.attname::text from unnest(c.conkey) with ordinality as k(attnum, i)
+                          join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum order by k.i)
+               from pg_constraint c
+              where c.conrelid = $1::text::regclass and c.contype in ('c', 'u', 'p')",
+            &[&support::quoted(t)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| DbConstraint {
+            name: r.get(0),
+            kind: r.get::<_, String>(1).chars().next().unwrap(),
+            definition: r.get(2),
+            columns: r.get(3),
+        })
+        .collect()
+}
+
+/// The values quoted in `... = ANY (ARRAY['a'::text, 'b'::text])` or `IN ('a', 'b')`.
+fn quoted_values(definition: &str) -> BTreeSet<String> {
+    definition.split('\'').skip(1).step_by(2).map(|s| s.replace("''", "'")).collect()
+}
+
+/// The number after `op` in a deparsed check (`(lead_score >= 0)`, `(hours <= (24)::double precision)`).
+fn bound(definition: &str, op: &str) -> Option<f64> {
+    let rest = &definition[definition.find(op)? + op.len()..];
+    let number: String = rest
+        .trim_start()
+        .trim_start_matches('(')
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+        .collect();
+    number.parse().ok()
+}
+
+/// A constant default as the database prints it (`0`, `false`, `'planned'::text`, `'{}'::jsonb`,
+/// `'{}'::text[]`) as JSON; `None` for an expression.
+fn constant(default: &str) -> Option<Value> {
+    if let Some(rest) = default.strip_prefix('\'') {
+        let (text, cast) = rest.rsplit_once("'::")?;
+        return match cast {
+            "jsonb" | "json" => serde_json::from_str(text).ok(),
+            "text[]" => Some(Value::Array(
+                text.trim_matches(|c| c == '{' || c == '}')
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_string()))
+                    .collect(),
+            )),
+            _ => Some(Value::String(text.replace("''", "'"))),
+        };
+    }
+    match default {
+        "true" | "false" => Some(Value::Bool(default == "true")),
+        _ => default.parse::<f64>().ok().map(|n| serde_json::json!(n)),
+    }
+}
+
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// What the core says a column's default is, in the database's terms.
+fn compare_default(c: &Column, db: &DbColumn, out: &mut Vec<String>, at: &str) {
+    let mismatch = |core: String| format!("{at}: default: core {core}, database {:?}", db.default);
+    match (c.default, &db.default) {
+        (ColumnDefault::Generated, _) if db.generated => {}
+        (ColumnDefault::Generated, _) => out.push(mismatch("generated".into())),
+        (_, _) if db.generated => out.push(format!("{at}: the database generates it; core says {:?}", c.default)),
+        (ColumnDefault::None, None) => {}
+        (ColumnDefault::Server(expr), Some(d)) if expr == d => {}
+        (ColumnDefault::Constant(json), Some(d)) => {
+            let core: Value = serde_json::from_str(json).expect("a JSON default");
+            match constant(d) {
+                Some(db_value) if same_json(&core, &db_value) => {}
+                _ => out.push(mismatch(json.to_string())),
+            }
+        }
+        (other, _) => out.push(mismatch(format!("{other:?}"))),
+    }
+}
+
+/// Checks one CHECK constraint on one column against the column's description; returns what it
+/// accounted for.
+fn compare_check(c: &Column, check: &DbConstraint, out: &mut Vec<String>, at: &str) -> &'static str {
+    let def = &check.definition;
+    let k = &c.kind;
+    if def.contains("= ANY (ARRAY[") || def.contains(" IN (") {
+        let db: BTreeSet<String> = quoted_values(def);
+        let core: BTreeSet<String> = k.enum_values.iter().map(|s| s.to_string()).collect();
+        if db != core {
+            out.push(format!("{at}: enum values: core {core:?}, database {db:?} ({})", check.name));
+        }
+        "enum"
+    } else if def.contains("char_length(") {
+        let (min, max) = (bound(def, ">="), bound(def, "<="));
+        let core = (k.min_length.map(f64::from), k.max_length.map(f64::from));
+        if (min, max) != core {
+            out.push(format!("{at}: length: core {core:?}, database {:?} ({})", (min, max), check.name));
+        }
+        "length"
+    } else if def.contains(" ~ '") {
+        match k.format.and_then(|f| f.db_pattern()) {
+            Some(p) if def.contains(p) => {}
+            other => out.push(format!("{at}: format: core pattern {other:?}, database {def}")),
+        }
+        "format"
+    } else if def.contains("jsonb_typeof(") {
+        if !def.contains("'object'") || k.json_type != JsonType::Object {
+            out.push(format!("{at}: json type: core {:?}, database {def}", k.json_type));
+        }
+        "object"
+    } else if def.contains(">=") || def.contains("<=") {
+        let db = (bound(def, ">="), bound(def, "<="));
+        if db != (k.minimum, k.maximum) {
+            out.push(format!("{at}: range: core {:?}, database {db:?} ({})", (k.minimum, k.maximum), check.name));
+        }
+        "range"
+    } else {
+        out.push(format!("{at}: a check the core does not understand: {} {def}", check.name));
+        "?"
+    }
+}
+
+fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
+    let name = t.qualified_name();
+    let columns = db_columns(client, t);
+    let by_name: BTreeMap<&str, &DbColumn> = columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    for c in t.columns() {
+        let at = format!("{name}.{}", c.name);
+        let Some(db) = by_name.get(c.name) else {
+            out.push(format!("{at}: in the core, not in the database"));
+            continue;
+        };
+        let core_type = c.kind.sql.to_sql();
+        if core_type != db.sql_type {
+            out.push(format!("{at}: type: core {core_type}, database {}", db.sql_type));
+        }
+        if c.nullable != db.nullable {
+            out.push(format!("{at}: nullable: core {}, database {}", c.nullable, db.nullable));
+        }
+        compare_default(c, db, out, &at);
+        let db_required = !db.nullable && db.default.is_none() && !db.generated;
+        if c.required != (db_required && c.derived_from.is_empty()) {
+            out.push(format!(
+                "{at}: required on insert: core {}, database {db_required} (derived from {:?})",
+                c.required, c.derived_from
+            ));
+        }
+        if db.generated && c.insertable {
+            out.push(format!("{at}: generated by the database, but the core lets clients write it"));
+        }
+    }
+    for db in &columns {
+        if !t.has_column(&db.name) {
+            out.push(format!("{name}.{}: in the database ({}), not in the core", db.name, db.sql_type));
+        }
+    }
+
+    let constraints = db_constraints(client, t);
+    let mut covered: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    for check in constraints.iter().filter(|c| c.kind == 'c') {
+        match check.columns.as_slice() {
+            [column] => match t.column(column) {
+                Some(c) => {
+                    let what = compare_check(c, check, out, &format!("{name}.{column}"));
+                    covered.insert((column.clone(), what));
+                }
+                None => out.push(format!("{name}.{column}: check {} on a column the core does not have", check.name)),
+            },
+            _ => {
+                if !t.rules.iter().any(|r| r.constraint == check.name) {
+                    out.push(format!(
+                        "{name}: check {} over {:?} is not among the core's rules {:?}",
+                        check.name,
+                        check.columns,
+                        t.rules.iter().map(|r| r.constraint).collect::<Vec<_>>()
+                    ));
+                }
+            }
+        }
+    }
+    for rule in t.rules {
+        if !constraints.iter().any(|c| c.kind == 'c' && c.name == rule.constraint) {
+            out.push(format!("{name}: the core's rule {} has no check constraint in the database", rule.constraint));
+        }
+    }
+    // What the core enforces must have a constraint behind it.
+    for c in t.columns() {
+        let k = &c.kind;
+        let has = |what| covered.contains(&(c.name.to_string(), what));
+        let at = format!("{name}.{}", c.name);
+        if !k.enum_values.is_empty() && !has("enum") {
+            out.push(format!("{at}: the core allows {:?}, the database has no enum check", k.enum_values));
+        }
+        if (k.minimum.is_some() || k.maximum.is_some()) && !has("range") {
+            out.push(format!("{at}: the core bounds it {:?}, the database has no range check", (k.minimum, k.maximum)));
+        }
+        if k.min_length.is_some() && !has("length") {
+            out.push(format!("{at}: the core needs at least {:?} characters, the database has no length check", k.min_length));
+        }
+        if k.format.and_then(|f| f.db_pattern()).is_some() && !has("format") {
+            out.push(format!("{at}: the core checks {:?}, the database has no format check", k.format));
+        }
+        if k.json_type == JsonType::Object && !has("object") {
+            out.push(format!("{at}: the core wants an object, the database has no jsonb_typeof check"));
+        }
+    }
+
+    let keys = |kind: char| -> BTreeSet<Vec<String>> {
+        constraints.iter().filter(|c| c.kind == kind).map(|c| c.columns.clone()).collect()
+    };
+    let core_unique: BTreeSet<Vec<String>> =
+        t.unique.iter().map(|k| k.iter().map(|s| s.to_string()).collect()).collect();
+    if keys('u') != core_unique {
+        out.push(format!("{name}: unique keys: core {core_unique:?}, database {:?}", keys('u')));
+    }
+    let core_pk: BTreeSet<Vec<String>> = [t.primary_key.iter().map(|s| s.to_string()).collect()].into();
+    if keys('p') != core_pk {
+        out.push(format!("{name}: primary key: core {core_pk:?}, database {:?}", keys('p')));
+    }
+}
+
+#[test]
+fn the_registry_mirrors_the_migrated_database() {
+    let Some(mut client) = support::database() else { return };
+    let in_db = db_tables(&mut client);
+    let mut out = Vec::new();
+    for (schema, table) in &in_db {
+        if registry::table(schema, table).is_none() {
+            out.push(format!("{schema}.{table}: in the database, not in the registry"));
+        }
+    }
+    for t in registry::all() {
+        if !in_db.contains(&(t.schema.to_string(), t.name.to_string())) {
+            out.push(format!("{}: in the registry, not in the database", t.qualified_name()));
+            continue;
+        }
+        compare_table(&mut client, t, &mut out);
+    }
+    assert!(out.is_empty(), "drift between rowgate-core and the database:\n  {}", out.join("\n  "));
+}
+
+#[test]
+fn the_drift_test_reads_constraints_as_postgres_prints_them() {
+    assert_eq!(
+        quoted_values("CHECK ((tier = ANY (ARRAY['HOT'::text, 'WARM'::text, 'COLD'::text])))"),
+        ["COLD", "HOT", "WARM"].map(String::from).into()
+    );
+    let def = "CHECK (((hours >= (0)::double precision) AND (hours <= (24)::double precision)))";
+    assert_eq!((bound(def, ">="), bound(def, "<=")), (Some(0.0), Some(24.0)));
+    assert_eq!(bound("CHECK ((likes >= 0))", "<="), None);
+    assert_eq!(constant("'planned'::text"), Some(Value::String("planned".into())));
+    assert_eq!(constant("'{}'::jsonb"), Some(serde_json::json!({})));
+    assert_eq!(constant("'{}'::text[]"), Some(serde_json::json!([])));
+    assert_eq!(constant("12.5"), Some(serde_json::json!(12.5)));
+    assert_eq!(constant("now()"), None);
+}

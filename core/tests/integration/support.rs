@@ -1,0 +1,362 @@
+//! Helpers: input generators driven by the registry's column descriptions (so a new table is
+//! covered without new test code), and the database connection.
+
+use std::env;
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use rowgate_core::shape::{Format, JsonType, SqlType};
+use rowgate_core::table::{Column, TableDef};
+use serde_json::{json, Map, Value};
+
+/// Randomly mixes case and pads with whitespace, as clients do.
+fn messy(s: String) -> impl Strategy<Value = String> {
+    (any::<u64>(), 0..4usize).prop_map(move |(bits, pad)| {
+        let mixed: String = s
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if bits >> (i % 64) & 1 == 1 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .collect();
+        match pad {
+            0 => mixed,
+            1 => format!(" {mixed}"),
+            2 => format!("{mixed}\t "),
+            _ => format!("  {mixed}  "),
+        }
+    })
+}
+
+fn text(max: Option<u32>) -> BoxedStrategy<Value> {
+    let short = max.unwrap_or(60).min(60) as usize;
+    let long = max.map(|m| m as usize);
+    let mut options: Vec<BoxedStrategy<String>> = vec![
+        proptest::string::string_regex(&format!("[ a-zA-Z0-9,.'éßü-]{{0,{short}}}")).unwrap().boxed(),
+        proptest::string::string_regex(&format!("\\PC{{0,{short}}}")).unwrap().boxed(),
+        Just("with a \u{0} NUL".to_string()).boxed(),
+        Just("  ".to_string()).boxed(),
+    ];
+    if let Some(n) = long {
+        options.push(Just("é".repeat(n)).boxed());
+        options.push(Just("x".repeat(n + 1)).boxed());
+    }
+    proptest::strategy::Union::new_weighted(
+        options.into_iter().enumerate().map(|(i, s)| (if i < 2 { 20 } else { 1 }, s)).collect(),
+    )
+    .prop_map(Value::String)
+    .boxed()
+}
+
+fn email() -> BoxedStrategy<Value> {
+    prop_oneof![
+        20 => ("[a-z0-9._%+-]{1,20}", "[a-z0-9-]{1,12}", "[a-z]{2,6}")
+            .prop_flat_map(|(l, d, t)| messy(format!("{l}@{d}.{t}"))),
+        2 => ("[a-zé]{1,8}", "[a-zß]{1,8}").prop_map(|(l, d)| format!("{l}@{d}.example")),
+        1 => "[a-z@. ]{0,12}",
+    ]
+    .prop_map(Value::String)
+    .boxed()
+}
+
+fn phone() -> BoxedStrategy<Value> {
+    prop_oneof![
+        10 => ("[1-9]", "[0-9]{6,14}", 0..4usize).prop_map(|(cc, rest, style)| match style {
+            0 => format!("+{cc}{rest}"),
+            1 => format!("+{cc} {rest}"),
+            2 => format!("00{cc}-{rest}"),
+            _ => format!("+{cc} ({}) {}", &rest[..2], &rest[2..]),
+        }),
+        1 => "[0-9 +()-]{0,20}",
+    ]
+    .prop_map(Value::String)
+    .boxed()
+}
+
+fn url() -> BoxedStrategy<Value> {
+    prop_oneof![
+        10 => ("(http|https|HTTPS)", "[a-z0-9-]{1,12}\\.[a-z]{2,5}", "(/[a-zA-Z0-9._~%-]{0,12}){0,3}")
+            .prop_map(|(s, h, p)| format!("{s}://{h}{p}")),
+        1 => "[a-z:/ .]{0,20}",
+    ]
+    .prop_map(Value::String)
+    .boxed()
+}
+
+fn thread_id(max: Option<u32>) -> BoxedStrategy<Value> {
+    let max = max.unwrap_or(100) as usize;
+    prop_oneof![
+        10 => ("(bm|BM|Bm)", "[A-Za-z0-9][A-Za-z0-9_-]{0,30}").prop_map(|(p, r)| format!("{p}-{r}")),
+        1 => Just(format!("bm-{}", "a".repeat(max))),
+        1 => "[a-z -]{0,10}",
+    ]
+    .prop_map(Value::String)
+    .boxed()
+}
+
+fn uuid() -> BoxedStrategy<Value> {
+    (any::<u128>(), 0..4usize)
+        .prop_map(|(n, style)| {
+            let u = uuid::Uuid::from_u128(n);
+            Value::String(match style {
+                0 | 1 => u.hyphenated().to_string(),
+                2 => u.hyphenated().to_string().to_uppercase(),
+                _ => u.simple().to_string(),
+            })
+        })
+        .boxed()
+}
+
+fn date() -> BoxedStrategy<Value> {
+    prop_oneof![
+        10 => (1u32..=9999, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        1 => "[0-9/-]{0,12}",
+    ]
+    .prop_map(Value::String)
+    .boxed()
+}
+
+/// Mostly within two days of each other, so that pairs of timestamps are often in order and close.
+fn timestamp() -> BoxedStrategy<Value> {
+    let near = (0i64..2 * 86_400, 0u32..1_000_000, -14i32..=14, any::<bool>()).prop_map(|(s, us, off, frac)| {
+        let t = 1_795_000_000 + s;
+        render_timestamp(t, if frac { us } else { 0 }, off)
+    });
+    let far = (-62_135_596_800i64 + 86_400..253_402_214_400 - 86_400, -12i32..=12)
+        .prop_map(|(t, off)| render_timestamp(t, 0, off));
+    prop_oneof![
+        8 => near,
+        2 => far,
+        1 => "[0-9:T -]{0,25}",
+    ]
+    .prop_map(Value::String)
+    .boxed()
+}
+
+/// An instant written in a zone `offset_hours` from UTC.
+fn render_timestamp(unix: i64, micros: u32, offset_hours: i32) -> String {
+    let local = unix + offset_hours as i64 * 3600;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil(days);
+    let zone = match offset_hours {
+        0 => "Z".to_string(),
+        h => format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()),
+    };
+    let frac = if micros == 0 { String::new() } else { format!(".{micros:06}") };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}{zone}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+fn civil(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + if m <= 2 { 1 } else { 0 }, m, d)
+}
+
+fn integer(c: &Column) -> BoxedStrategy<Value> {
+    let lo = c.kind.minimum.map_or(-1_000_000, |v| v as i64 - 2);
+    let hi = c.kind.maximum.map_or(1_000_000, |v| v as i64 + 2);
+    prop_oneof![
+        8 => (lo..=hi).prop_map(|v| json!(v)),
+        1 => (lo..=hi).prop_map(|v| json!(format!(" {v} "))),
+        1 => any::<i64>().prop_map(|v| json!(v)),
+    ]
+    .boxed()
+}
+
+fn float(c: &Column) -> BoxedStrategy<Value> {
+    let lo = c.kind.minimum.unwrap_or(-1e6) - 1.0;
+    let hi = c.kind.maximum.unwrap_or(1e6) + 1.0;
+    prop_oneof![
+        8 => (lo..hi).prop_map(|v| json!(v)),
+        1 => (lo..hi).prop_map(|v| json!(v.to_string())),
+        1 => any::<f64>().prop_filter("finite", |v| v.is_finite()).prop_map(|v| json!(v)),
+    ]
+    .boxed()
+}
+
+fn numeric(c: &Column, precision: u8, scale: u8) -> BoxedStrategy<Value> {
+    let step = 10i64.pow(scale as u32);
+    let limit = 10i64.pow(precision as u32) - 1;
+    let lo = c.kind.minimum.map_or(-limit, |v| (v * step as f64) as i64 - 3);
+    let hi = c.kind.maximum.map_or(limit, |v| (v * step as f64) as i64 + 3);
+    prop_oneof![
+        6 => (lo..=hi).prop_map(move |u| json!(u as f64 / step as f64)),
+        2 => (lo..=hi).prop_map(move |u| {
+            let sign = if u < 0 { "-" } else { "" };
+            json!(format!("{sign}{}.{:0w$}", u.abs() / step, u.abs() % step, w = scale as usize))
+        }),
+        1 => (lo / step..=hi / step).prop_map(|v| json!(v)),
+        1 => (lo..=hi).prop_map(move |u| json!(u as f64 / step as f64 + 0.001)),
+    ]
+    .boxed()
+}
+
+fn boolean() -> BoxedStrategy<Value> {
+    prop_oneof![8 => any::<bool>().prop_map(Value::Bool), 1 => select(vec!["TRUE", " false", "yes"]).prop_map(|s| json!(s))].boxed()
+}
+
+fn text_array() -> BoxedStrategy<Value> {
+    let item = "[ a-zA-Z0-9éü-]{0,12}";
+    prop_oneof![
+        4 => proptest::collection::vec(item, 0..5).prop_map(|v| json!(v)),
+        3 => proptest::collection::vec("[a-zA-Z0-9 ]{0,10}", 0..5).prop_map(|v| json!(v.join(","))),
+        1 => proptest::collection::vec(prop_oneof![Just(json!(null)), Just(json!(3)), Just(json!("x"))], 0..4).prop_map(Value::Array),
+    ]
+    .boxed()
+}
+
+fn object() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|v| json!(v)),
+        (-1e9f64..1e9).prop_map(|v| json!(v)),
+        "\\PC{0,12}".prop_map(Value::String),
+    ];
+    let value = leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    prop_oneof![
+        8 => proptest::collection::btree_map("[a-z_]{1,8}", value, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+        1 => Just(json!([1, 2])),
+    ]
+    .boxed()
+}
+
+fn vector(dims: u32) -> BoxedStrategy<Value> {
+    let n = dims as usize;
+    prop_oneof![
+        10 => proptest::collection::vec(-1.0f32..1.0, n..=n).prop_map(|v| json!(v)),
+        1 => proptest::collection::vec(-1.0f32..1.0, n - 1..=n - 1).prop_map(|v| json!(v)),
+    ]
+    .boxed()
+}
+
+/// A plausible value for the column: mostly valid, sometimes messy, sometimes wrong.
+pub fn value(c: &Column) -> BoxedStrategy<Value> {
+    let k = &c.kind;
+    let typed = if !k.enum_values.is_empty() {
+        let values: Vec<String> = k.enum_values.iter().map(|s| s.to_string()).collect();
+        prop_oneof![20 => select(values).prop_flat_map(messy).prop_map(Value::String), 1 => Just(json!("bogus"))].boxed()
+    } else {
+        match (k.json_type, k.format, k.sql) {
+            (_, Some(Format::Email), _) => email(),
+            (_, Some(Format::Phone), _) => phone(),
+            (_, Some(Format::Url), _) => url(),
+            (_, Some(Format::ThreadId), _) => thread_id(k.max_length),
+            (_, Some(Format::Uuid), _) => uuid(),
+            (_, Some(Format::Date), _) => date(),
+            (_, Some(Format::DateTime), _) => timestamp(),
+            (JsonType::String, None, _) => text(k.max_length),
+            (JsonType::Integer, ..) => integer(c),
+            (JsonType::Number, _, SqlType::Numeric { precision, scale }) => numeric(c, precision, scale),
+            (JsonType::Number, ..) => float(c),
+            (JsonType::Boolean, ..) => boolean(),
+            (JsonType::Array, _, SqlType::Vector(dims)) => vector(dims),
+            (JsonType::Array, ..) => text_array(),
+            (JsonType::Object, ..) => object(),
+        }
+    };
+    prop_oneof![30 => typed, 1 => Just(Value::Null), 1 => Just(json!("")), 1 => Just(json!(true))].boxed()
+}
+
+/// A body a client might send for an insert into `t`: required fields nearly always, others
+/// sometimes, derived ones rarely, read-only ones and unknown ones very rarely.
+pub fn record(t: &'static TableDef) -> BoxedStrategy<Value> {
+    let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+    for c in t.columns().iter().chain(t.inputs()) {
+        let name = c.name.to_string();
+        let weight = match (c.required, c.insertable, c.derived_from.is_empty(), c.input_only) {
+            (true, ..) => 40,
+            (_, false, ..) => 1,
+            (_, true, false, _) => 3,
+            (_, true, true, true) => 12,
+            _ => 12,
+        };
+        let absent = if c.required { 1 } else { 12 };
+        fields.push(
+            prop_oneof![absent => Just(None), weight => value(c).prop_map(move |v| Some((name.clone(), v)))].boxed(),
+        );
+    }
+    let unknown = prop_oneof![30 => Just(None), 1 => Just(Some(("not_a_column".to_string(), json!(1))))];
+    (fields, unknown)
+        .prop_map(|(fields, unknown)| {
+            let mut m = Map::new();
+            for (k, v) in fields.into_iter().flatten().chain(unknown) {
+                m.insert(k, v);
+            }
+            Value::Object(m)
+        })
+        .boxed()
+}
+
+/// Any JSON value, objects among them.
+pub fn any_json() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|v| json!(v)),
+        any::<u64>().prop_map(|v| json!(v)),
+        any::<f64>().prop_filter("finite", |v| v.is_finite()).prop_map(|v| json!(v)),
+        "\\PC{0,20}".prop_map(Value::String),
+        ".{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            proptest::collection::btree_map("\\PC{0,10}", inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+/// An object with the table's real field names (and a few others) holding any JSON at all.
+pub fn wrong_types(t: &'static TableDef) -> BoxedStrategy<Value> {
+    let names: Vec<String> = t
+        .columns()
+        .iter()
+        .chain(t.inputs())
+        .map(|c| c.name.to_string())
+        .chain(["", "x", "EMAIL"].map(String::from))
+        .collect();
+    proptest::collection::vec((select(names), any_json()), 0..12)
+        .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
+        .boxed()
+}
+
+// ------------------------------------------------------------------------------------------------
+// Database
+// ------------------------------------------------------------------------------------------------
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres:postgres@127.0.0.1:54322/postgres";
+
+/// A connection to the migrated local database, or `None` when `ROWGATE_SKIP_DB_TESTS=1` and it
+/// cannot be reached. Otherwise an unreachable database fails the test: the test command starts
+/// the database first, so not reaching it is a failure, not a reason to skip.
+pub fn database() -> Option<postgres::Client> {
+    let url = env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
+    match postgres::Client::connect(&url, postgres::NoTls) {
+        Ok(client) => Some(client),
+        Err(e) if env::var("ROWGATE_SKIP_DB_TESTS").as_deref() == Ok("1") => {
+            eprintln!("skipping a database test (ROWGATE_SKIP_DB_TESTS=1): {url}: {e}");
+            None
+        }
+        Err(e) => panic!(
+            "cannot reach the database at {url}: {e}\n\
+             start it with `bash scripts/local.sh db` (or set ROWGATE_SKIP_DB_TESTS=1 to skip the database tests)"
+        ),
+    }
+}
+
+/// `"schema"."table"`.
+pub fn quoted(t: &TableDef) -> String {
+    format!("\"{}\".\"{}\"", t.schema, t.name)
+}

@@ -1,0 +1,121 @@
+//! Webhooks. Every signature or secret is checked over the raw body before the body is parsed;
+//! a wrong, missing or stale one gets 401 and writes nothing. Writes use the service role, and
+//! each delivery carries an idempotency key that a unique constraint enforces, so a repeated
+//! delivery writes once.
+
+use rowgate_core::ingest;
+use rowgate_core::scoreapp::{self, Action};
+use rowgate_core::webhook::{self, StandardWebhook, WebhookError};
+use serde_json::json;
+use worker::{Date, Request, Response};
+
+use crate::db::{self, As};
+use crate::error::ApiError;
+use crate::http::{self as edge, Ctx};
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+fn rejected(e: WebhookError) -> ApiError {
+    ApiError::Unauthorized {
+        detail: e.to_string(),
+    }
+}
+
+/// `POST /webhooks/dyniq/scoreapp`: ScoreApp's events, authenticated by the shared secret
+/// ScoreApp is configured with (header `X-Webhook-Secret`, `Authorization: Bearer <secret>`
+/// or `?secret=`), compared in constant time.
+pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let secret = ctx
+        .cfg
+        .scoreapp_secret
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("SCOREAPP_WEBHOOK_SECRET is not set"))?;
+    let presented = header(&req, "x-webhook-secret")
+        .or_else(|| {
+            header(&req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(String::from))
+        })
+        .or_else(|| {
+            req.url().ok().and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "secret")
+                    .map(|(_, v)| v.into_owned())
+            })
+        });
+    webhook::verify_shared_secret(secret, presented.as_deref()).map_err(rejected)?;
+    let body = edge::raw_body(&mut req, ctx).await?;
+    let action = scoreapp::parse(&body).map_err(ApiError::Validation)?;
+    let client = db::client(&ctx.cfg, "dyniq", As::ServiceRole).map_err(ApiError::from)?;
+    match action {
+        Action::SubmitQuiz { params } => {
+            let answer =
+                db::send(client.rpc("submit_quiz", params).build(), "quiz_responses").await?;
+            edge::raw_json_response(200, answer.body)
+        }
+        Action::UpsertLead { lead } => {
+            let request = client
+                .from("leads")
+                .upsert(lead)
+                .on_conflict("email")
+                .build();
+            let answer = db::send(request, "leads").await?;
+            edge::raw_json_response(200, format!(r#"{{"lead":{}}}"#, first(&answer.body)))
+        }
+        Action::Ignore { event, reason } => {
+            edge::json_response(202, &json!({ "ignored": event, "reason": reason }))
+        }
+    }
+}
+
+fn first(body: &str) -> String {
+    serde_json::from_str::<Vec<serde_json::Value>>(body)
+        .ok()
+        .and_then(|mut rows| (!rows.is_empty()).then(|| rows.swap_remove(0)))
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "null".into())
+}
+
+/// `POST /webhooks/{schema}/ingest`: Standard Webhooks-signed records for one table of the
+/// schema, shaped like the record API's, written with the delivery's id in one transaction.
+pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Response, ApiError> {
+    let secrets: Vec<&str> = ctx.cfg.ingest_secrets.iter().map(|s| s.expose()).collect();
+    if secrets.is_empty() {
+        return Err(ApiError::internal("INGEST_WEBHOOK_SECRETS is not set"));
+    }
+    let hook = StandardWebhook::from_secrets(&secrets)
+        .map_err(|e| ApiError::internal(format!("ingest secret: {e}")))?;
+    let id = header(&req, "webhook-id")
+        .ok_or(WebhookError::MissingHeader { name: "webhook-id" })
+        .map_err(rejected)?;
+    let timestamp = header(&req, "webhook-timestamp")
+        .ok_or(WebhookError::MissingHeader {
+            name: "webhook-timestamp",
+        })
+        .map_err(rejected)?;
+    let signature = header(&req, "webhook-signature")
+        .ok_or(WebhookError::MissingHeader {
+            name: "webhook-signature",
+        })
+        .map_err(rejected)?;
+    let body = edge::raw_body(&mut req, ctx).await?;
+    let now = (Date::now().as_millis() / 1000) as i64;
+    hook.verify(&id, &timestamp, &signature, &body, now)
+        .map_err(rejected)?;
+    let key = webhook::idempotency_key("standard-webhooks", &id).map_err(rejected)?;
+
+    let batch = ingest::parse(schema, &body).map_err(ApiError::Validation)?;
+    let params = json!({
+        "p_delivery_id": key,
+        "p_table": batch.table,
+        "p_records": batch.records,
+        "p_on_conflict": batch.on_conflict,
+    });
+    let client = db::client(&ctx.cfg, schema, As::ServiceRole).map_err(ApiError::from)?;
+    let answer = db::send(
+        client.rpc("ingest", params.to_string()).build(),
+        &batch.table,
+    )
+    .await?;
+    edge::raw_json_response(200, answer.body)
+}
