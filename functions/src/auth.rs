@@ -4,6 +4,7 @@
 //! `rowgate_core::jwt`; this module only finds the token, the keys and the time.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use rowgate_core::jwt::{JwtError, JwtVerifier};
 use worker::{Date, Fetch, Request};
@@ -61,7 +62,27 @@ async fn jwks(ctx: &Ctx, force_refresh: bool) -> Option<String> {
     }
 }
 
-fn verifier(ctx: &Ctx, jwks: Option<&str>) -> JwtVerifier {
+thread_local! {
+    /// The verifier for the current JWKS text: parsing a JWKS and validating its curve points
+    /// once per isolate, not once per request.
+    static VERIFIER: RefCell<Option<(Option<String>, Rc<JwtVerifier>)>> = const { RefCell::new(None) };
+}
+
+fn verifier(ctx: &Ctx, jwks: Option<&str>) -> Rc<JwtVerifier> {
+    VERIFIER.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        match &*cell {
+            Some((cached, v)) if cached.as_deref() == jwks => v.clone(),
+            _ => {
+                let v = Rc::new(build_verifier(ctx, jwks));
+                *cell = Some((jwks.map(String::from), v.clone()));
+                v
+            }
+        }
+    })
+}
+
+fn build_verifier(ctx: &Ctx, jwks: Option<&str>) -> JwtVerifier {
     let mut v = JwtVerifier::new()
         .with_audience(&ctx.cfg.jwt_audience)
         .with_roles(&["anon", "authenticated", "service_role"]);

@@ -1,6 +1,9 @@
 //! The HTTP edge: request ids, CORS, body limits, one structured log line per request, and
 //! turning `ApiError` into problem+json.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde_json::{json, Value};
 use worker::{js_sys, Date, Env, Headers, Method, Request, Response, Result};
 
@@ -10,8 +13,22 @@ use crate::routes;
 
 /// What a handler sees of the request.
 pub struct Ctx {
-    pub cfg: Config,
+    pub cfg: Rc<Config>,
     pub request_id: String,
+}
+
+thread_local! {
+    /// The configuration, read once per isolate: variables and secrets do not change while an
+    /// isolate lives, and reading a dozen bindings through JS on every request is not free.
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
+fn config(env: &Env) -> Rc<Config> {
+    CONFIG.with(|c| {
+        c.borrow_mut()
+            .get_or_insert_with(|| Rc::new(Config::from_env(env)))
+            .clone()
+    })
 }
 
 /// A request id: the caller's `X-Request-Id` when it is sane, otherwise a new random one.
@@ -127,12 +144,11 @@ fn log(level: &str, fields: Value) {
         "warn" => worker::console_warn!("{}", line),
         _ => worker::console_log!("{}", line),
     }
-    let _ = level;
 }
 
 pub async fn serve(req: Request, env: Env) -> Result<Response> {
     let started = Date::now().as_millis();
-    let cfg = Config::from_env(&env);
+    let cfg = config(&env);
     let request_id = request_id(&req);
     let method = req.method();
     let path = req.path();
@@ -153,18 +169,14 @@ pub async fn serve(req: Request, env: Env) -> Result<Response> {
         routes::dispatch(req, &ctx).await
     };
 
+    // One log line per request; a failure adds its level and, for 5xx, its cause.
+    let mut level = "info";
+    let mut cause = None;
     let mut response = match outcome {
         Ok(r) => r,
         Err(err) => {
-            let level = if err.status() >= 500 { "error" } else { "warn" };
-            let mut fields = json!({
-                "level": level, "request_id": request_id, "method": method.to_string(),
-                "path": path, "status": err.status(), "msg": "request failed",
-            });
-            if let Some(cause) = err.log_cause() {
-                fields["cause"] = Value::String(cause.to_string());
-            }
-            log(level, fields);
+            level = if err.status() >= 500 { "error" } else { "warn" };
+            cause = err.log_cause().map(String::from);
             problem_response(&err, &path, &request_id)?
         }
     };
@@ -179,12 +191,13 @@ pub async fn serve(req: Request, env: Env) -> Result<Response> {
         )?;
         headers.append("Vary", "Origin")?;
     }
-    log(
-        "info",
-        json!({
-            "level": "info", "request_id": request_id, "method": method.to_string(), "path": path,
-            "status": response.status_code(), "ms": Date::now().as_millis().saturating_sub(started),
-        }),
-    );
+    let mut fields = json!({
+        "level": level, "request_id": request_id, "method": method.to_string(), "path": path,
+        "status": response.status_code(), "ms": Date::now().as_millis().saturating_sub(started),
+    });
+    if let Some(cause) = cause {
+        fields["cause"] = Value::String(cause);
+    }
+    log(level, fields);
     Ok(response)
 }

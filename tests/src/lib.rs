@@ -4,9 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use p256::ecdsa::{signature::Signer, Signature, SigningKey};
+use rowgate_core::jwt::es256_test_support::Es256TestKey;
 use serde_json::{json, Value};
 
 /// The Supabase CLI's local JWT secret (scripts/env.sh).
@@ -15,9 +13,6 @@ pub const SERVICE_ROLE_KEY: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3M
 pub const ANON_KEY: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0";
 pub const SCOREAPP_SECRET: &str = "local-scoreapp-secret";
 pub const INGEST_SECRET: &str = "whsec_cm93Z2F0ZS1sb2NhbC1pbmdlc3Qtc2lnbmluZy1rZXk=";
-/// The private half of the local ES256 key whose public half is `SUPABASE_JWKS` in .dev.vars
-/// (RFC 6979's P-256 test key: it protects nothing).
-const ES256_TEST_KEY: &str = "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721";
 pub const ES256_KID: &str = "rowgate-local-es256";
 
 pub fn worker_url() -> String {
@@ -138,30 +133,15 @@ pub fn ready() {
     );
 }
 
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// An HS256 token signed with the local JWT secret, as Supabase Auth issues them.
 pub fn hs256(claims: &Value) -> String {
     rowgate_core::jwt::sign_hs256(claims, JWT_SECRET.as_bytes())
 }
 
-/// An ES256 token signed with the local test key, as Supabase's asymmetric keys sign them.
+/// An ES256 token signed with the local test key (the private half of `SUPABASE_JWKS`), as
+/// Supabase's asymmetric keys sign them, naming the key `kid`.
 pub fn es256(claims: &Value, kid: &str) -> String {
-    let header = json!({"alg": "ES256", "typ": "JWT", "kid": kid});
-    let input = format!(
-        "{}.{}",
-        b64(header.to_string().as_bytes()),
-        b64(claims.to_string().as_bytes())
-    );
-    let key_bytes: Vec<u8> = (0..ES256_TEST_KEY.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&ES256_TEST_KEY[i..i + 2], 16).expect("hex"))
-        .collect();
-    let key = SigningKey::from_slice(&key_bytes).expect("P-256 key");
-    let sig: Signature = key.sign(input.as_bytes());
-    format!("{input}.{}", b64(&sig.to_bytes()))
+    Es256TestKey::rfc6979(kid).sign(claims)
 }
 
 /// Claims of a signed-in user, valid for an hour.

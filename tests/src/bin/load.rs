@@ -93,8 +93,9 @@ fn run(
     }
 }
 
+/// The built Worker's wasm (worker-build writes `functions/build/index_bg.wasm`).
 fn wasm_gzip_size() -> Option<(u64, u64)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/build/worker");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/build");
     let wasm = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
