@@ -5,84 +5,6 @@ begin;
 select plan(57);
 
 -- ---------------------------------------------------------------------------------------------
--- helpers: basejump's tests.* helpers, redone in pg_temp so that they vanish with this session
--- and leave nothing behind in the shared database. Each public helper returns a TAP line, so
--- every statement below is an assertion. Role switches are transaction-local (`set local`).
--- ---------------------------------------------------------------------------------------------
-
--- Switches to `role` with the JWT claims PostgREST would set for it (sub may be null).
-create function pg_temp.act(role text, sub uuid) returns void
-language plpgsql as $$
-begin
-  perform set_config('role', role, true);
-  perform set_config('request.jwt.claims',
-    case when role = 'none' then '' else json_build_object('sub', sub, 'role', role)::text end, true);
-end
-$$;
-
--- A fresh Supabase Auth user (random id, so runs never collide), known below by its label.
-create function pg_temp.create_supabase_user(label text) returns text
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-begin
-  insert into auth.users (id, email, aud, role)
-  values (v_id, format('%s.%s@rowgate.test', label, v_id), 'authenticated', 'authenticated');
-  perform set_config('tests.user_' || label, v_id::text, true);
-  return ok(exists (select from auth.users where id = v_id), format('user %s exists', label));
-end
-$$;
-
-create function pg_temp.get_supabase_uid(label text) returns uuid
-language sql stable as $$ select current_setting('tests.user_' || label)::uuid $$;
-
-create function pg_temp.authenticate_as(label text) returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('authenticated', pg_temp.get_supabase_uid(label));
-  return ok(current_user = 'authenticated' and auth.uid() = pg_temp.get_supabase_uid(label),
-    format('acting as %s (authenticated)', label));
-end
-$$;
-
-create function pg_temp.authenticate_as_anon() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('anon', null);
-  return ok(current_user = 'anon' and auth.uid() is null, 'acting as anon');
-end
-$$;
-
-create function pg_temp.authenticate_as_service_role() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('service_role', null);
-  return ok(current_user = 'service_role' and auth.role() = 'service_role', 'acting as service_role');
-end
-$$;
-
--- Back to the migration owner (postgres), with no JWT.
-create function pg_temp.clear_authentication() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('none', null);
-  return ok(current_user = session_user and auth.uid() is null, 'acting as the owner again');
-end
-$$;
-
--- How many rows a statement touched, as the current role (RLS hides rows rather than failing).
-create function pg_temp.rows_affected(statement text) returns bigint
-language plpgsql as $$
-declare
-  n bigint;
-begin
-  execute statement;
-  get diagnostics n = row_count;
-  return n;
-end
-$$;
-
--- ---------------------------------------------------------------------------------------------
 -- extensions (hosted Supabase keeps them in `extensions`; pg_cron lives in pg_catalog)
 -- ---------------------------------------------------------------------------------------------
 
@@ -174,7 +96,7 @@ select function_privs_are('rowgate', 'ingest', array['text', 'text', 'text', 'js
 select function_privs_are('rowgate', 'ingest', array['text', 'text', 'text', 'jsonb', 'text[]'], 'authenticated', array[]::text[]);
 select function_privs_are('rowgate', 'ingest', array['text', 'text', 'text', 'jsonb', 'text[]'], 'service_role', array['EXECUTE']);
 
-select pg_temp.authenticate_as_service_role();
+select tests.authenticate_as_service_role();
 select is(
   rowgate.ingest('dyniq', format('pgtap-%s', txid_current()), 'content_posts',
     jsonb_build_array(jsonb_build_object('platform', 'linkedin', 'topic', format('pgTAP ingest %s', txid_current()))))
@@ -213,7 +135,7 @@ select throws_ok(
 select is_empty(
   format($$ select from rowgate.webhook_deliveries where id = 'pgtap-bad-%s' $$, txid_current()),
   'so its delivery id is not recorded and the sender can retry');
-select pg_temp.clear_authentication();
+select tests.clear_authentication();
 
 -- ---------------------------------------------------------------------------------------------
 -- rowgate.prune_webhook_deliveries

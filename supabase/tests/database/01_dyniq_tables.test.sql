@@ -5,119 +5,6 @@ begin;
 select plan(239);
 
 -- ---------------------------------------------------------------------------------------------
--- helpers: basejump's tests.* helpers, redone in pg_temp so that they vanish with this session
--- and leave nothing behind in the shared database. Each public helper returns a TAP line, so
--- every statement below is an assertion. Role switches are transaction-local (`set local`).
--- ---------------------------------------------------------------------------------------------
-
--- Switches to `role` with the JWT claims PostgREST would set for it (sub may be null).
-create function pg_temp.act(role text, sub uuid) returns void
-language plpgsql as $$
-begin
-  perform set_config('role', role, true);
-  perform set_config('request.jwt.claims',
-    case when role = 'none' then '' else json_build_object('sub', sub, 'role', role)::text end, true);
-end
-$$;
-
--- A fresh Supabase Auth user (random id, so runs never collide), known below by its label.
-create function pg_temp.create_supabase_user(label text) returns text
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-begin
-  insert into auth.users (id, email, aud, role)
-  values (v_id, format('%s.%s@rowgate.test', label, v_id), 'authenticated', 'authenticated');
-  perform set_config('tests.user_' || label, v_id::text, true);
-  return ok(exists (select from auth.users where id = v_id), format('user %s exists', label));
-end
-$$;
-
-create function pg_temp.get_supabase_uid(label text) returns uuid
-language sql stable as $$ select current_setting('tests.user_' || label)::uuid $$;
-
-create function pg_temp.authenticate_as(label text) returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('authenticated', pg_temp.get_supabase_uid(label));
-  return ok(current_user = 'authenticated' and auth.uid() = pg_temp.get_supabase_uid(label),
-    format('acting as %s (authenticated)', label));
-end
-$$;
-
-create function pg_temp.authenticate_as_anon() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('anon', null);
-  return ok(current_user = 'anon' and auth.uid() is null, 'acting as anon');
-end
-$$;
-
-create function pg_temp.authenticate_as_service_role() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('service_role', null);
-  return ok(current_user = 'service_role' and auth.role() = 'service_role', 'acting as service_role');
-end
-$$;
-
--- Back to the migration owner (postgres), with no JWT.
-create function pg_temp.clear_authentication() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('none', null);
-  return ok(current_user = session_user and auth.uid() is null, 'acting as the owner again');
-end
-$$;
-
--- How many rows a statement touched, as the current role (RLS hides rows rather than failing).
-create function pg_temp.rows_affected(statement text) returns bigint
-language plpgsql as $$
-declare
-  n bigint;
-begin
-  execute statement;
-  get diagnostics n = row_count;
-  return n;
-end
-$$;
-
--- One column's type, nullability and default (null: it has none), as three assertions.
-create function pg_temp.column_is(
-  schema_name name, table_name name, column_name name, type text, not_null boolean, default_value text
-) returns setof text
-language plpgsql as $$
-declare
-  col text := format('%s.%s.%s', schema_name, table_name, column_name);
-begin
-  return next col_type_is(schema_name, table_name, column_name, type, format('%s is %s', col, type));
-  if not_null then
-    return next col_not_null(schema_name, table_name, column_name, format('%s is not null', col));
-  else
-    return next col_is_null(schema_name, table_name, column_name, format('%s is nullable', col));
-  end if;
-  if default_value is null then
-    return next col_hasnt_default(schema_name, table_name, column_name, format('%s has no default', col));
-  else
-    return next col_default_is(schema_name, table_name, column_name, default_value,
-      format('%s defaults to %s', col, default_value));
-  end if;
-end
-$$;
-
--- The names of a table's constraints (PostgREST reports them, and the API maps them to fields,
--- so renaming one is a breaking change), with their kind: c check, f foreign key, p primary
--- key, u unique.
-create function pg_temp.constraints_of(tbl regclass) returns setof text
-language sql stable as $$
-  select conname || ' ' || contype::text from pg_constraint where conrelid = tbl order by conname
-$$;
-
--- Unique per run (the transaction id), so rows never collide with anyone else's.
-create function pg_temp.email(label text) returns text
-language sql stable as $$ select format('pgtap.%s.%s@rowgate.test', label, txid_current()) $$;
-
--- ---------------------------------------------------------------------------------------------
 -- the schema
 -- ---------------------------------------------------------------------------------------------
 
@@ -147,7 +34,7 @@ select is_empty(
 select has_table('dyniq', 'leads', 'dyniq.leads exists');
 select columns_are('dyniq', 'leads', array['id', 'email', 'name', 'phone', 'company_name', 'industry', 'source',
   'status', 'tier', 'lead_score', 'pain_points', 'needs', 'urgency', 'created_at', 'updated_at']);
-select pg_temp.column_is('dyniq', 'leads', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('dyniq', 'leads', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('email', 'character varying(320)', true, null),
@@ -167,7 +54,7 @@ select pg_temp.column_is('dyniq', 'leads', c.name, c.type, c.not_null, c.default
   ) as c(name, type, not_null, default_value);
 select col_is_pk('dyniq', 'leads', 'id', 'dyniq.leads is keyed by id');
 select col_is_unique('dyniq', 'leads', array['email']::name[], 'dyniq.leads.email is unique');
-select results_eq($$ select pg_temp.constraints_of('dyniq.leads') $$,
+select results_eq($$ select tests.constraints_of('dyniq.leads') $$,
   array['leads_email_format c', 'leads_email_key u', 'leads_lead_score_range c', 'leads_phone_format c',
         'leads_pkey p', 'leads_source_check c', 'leads_status_check c', 'leads_tier_check c', 'leads_urgency_check c'],
   'dyniq.leads has exactly its named constraints');
@@ -183,7 +70,7 @@ select trigger_is('dyniq', 'leads', 'leads_set_updated_at', 'dyniq', 'set_update
 select has_table('dyniq', 'quiz_responses', 'dyniq.quiz_responses exists');
 select columns_are('dyniq', 'quiz_responses', array['id', 'submission_id', 'email', 'total_score', 'tier',
   'sales_briefing_url', 'answers', 'created_at']);
-select pg_temp.column_is('dyniq', 'quiz_responses', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('dyniq', 'quiz_responses', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('submission_id', 'character varying(200)', false, null),
@@ -201,7 +88,7 @@ select results_eq(
   $$ select confupdtype::text, confdeltype::text from pg_constraint where conname = 'quiz_responses_email_fkey' and conrelid = 'dyniq.quiz_responses'::regclass $$,
   $$ values ('c', 'c') $$,
   'a quiz response follows its lead''s email on update and goes with it on delete (cascade)');
-select results_eq($$ select pg_temp.constraints_of('dyniq.quiz_responses') $$,
+select results_eq($$ select tests.constraints_of('dyniq.quiz_responses') $$,
   array['quiz_responses_answers_object c', 'quiz_responses_email_fkey f', 'quiz_responses_pkey p',
         'quiz_responses_sales_briefing_url_format c', 'quiz_responses_submission_id_key u',
         'quiz_responses_tier_check c', 'quiz_responses_total_score_range c'],
@@ -216,7 +103,7 @@ select trigger_is('dyniq', 'quiz_responses', 'quiz_responses_fill_tier', 'dyniq'
 
 select has_table('dyniq', 'content_posts', 'dyniq.content_posts exists');
 select columns_are('dyniq', 'content_posts', array['id', 'platform', 'hook', 'topic', 'body', 'post_date', 'created_at', 'updated_at']);
-select pg_temp.column_is('dyniq', 'content_posts', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('dyniq', 'content_posts', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('platform', 'text', true, null),
@@ -228,7 +115,7 @@ select pg_temp.column_is('dyniq', 'content_posts', c.name, c.type, c.not_null, c
     ('updated_at', 'timestamp with time zone', true, 'now()')
   ) as c(name, type, not_null, default_value);
 select col_is_pk('dyniq', 'content_posts', 'id', 'dyniq.content_posts is keyed by id');
-select results_eq($$ select pg_temp.constraints_of('dyniq.content_posts') $$,
+select results_eq($$ select tests.constraints_of('dyniq.content_posts') $$,
   array['content_posts_pkey p', 'content_posts_platform_check c'],
   'dyniq.content_posts has exactly its named constraints');
 select indexes_are('dyniq', 'content_posts', array['content_posts_pkey', 'content_posts_post_date_idx']);
@@ -241,7 +128,7 @@ select trigger_is('dyniq', 'content_posts', 'content_posts_set_updated_at', 'dyn
 
 select has_table('dyniq', 'content_metrics', 'dyniq.content_metrics exists');
 select columns_are('dyniq', 'content_metrics', array['id', 'post_id', 'likes', 'comments', 'engagement_rate', 'metric_date', 'created_at']);
-select pg_temp.column_is('dyniq', 'content_metrics', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('dyniq', 'content_metrics', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('post_id', 'uuid', true, null),
@@ -254,7 +141,7 @@ select pg_temp.column_is('dyniq', 'content_metrics', c.name, c.type, c.not_null,
 select col_is_pk('dyniq', 'content_metrics', 'id', 'dyniq.content_metrics is keyed by id');
 select fk_ok('dyniq', 'content_metrics', 'post_id', 'dyniq', 'content_posts', 'id');
 select col_is_unique('dyniq', 'content_metrics', array['post_id', 'metric_date']::name[], 'one metrics row per post per day');
-select results_eq($$ select pg_temp.constraints_of('dyniq.content_metrics') $$,
+select results_eq($$ select tests.constraints_of('dyniq.content_metrics') $$,
   array['content_metrics_comments_range c', 'content_metrics_engagement_rate_range c', 'content_metrics_likes_range c',
         'content_metrics_pkey p', 'content_metrics_post_id_fkey f', 'content_metrics_post_id_metric_date_key u'],
   'dyniq.content_metrics has exactly its named constraints');
@@ -269,7 +156,7 @@ select has_index('dyniq', 'content_metrics', 'content_metrics_post_id_metric_dat
 select has_table('dyniq', 'board_meetings', 'dyniq.board_meetings exists');
 select columns_are('dyniq', 'board_meetings', array['id', 'thread_id', 'topic', 'decision_type', 'level', 'status',
   'agent_analyses', 'recommendation', 'total_cost_usd', 'agent_count', 'created_at', 'updated_at']);
-select pg_temp.column_is('dyniq', 'board_meetings', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('dyniq', 'board_meetings', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('thread_id', 'character varying(100)', true, null),
@@ -286,7 +173,7 @@ select pg_temp.column_is('dyniq', 'board_meetings', c.name, c.type, c.not_null, 
   ) as c(name, type, not_null, default_value);
 select col_is_pk('dyniq', 'board_meetings', 'id', 'dyniq.board_meetings is keyed by id');
 select col_is_unique('dyniq', 'board_meetings', array['thread_id']::name[], 'dyniq.board_meetings.thread_id is unique');
-select results_eq($$ select pg_temp.constraints_of('dyniq.board_meetings') $$,
+select results_eq($$ select tests.constraints_of('dyniq.board_meetings') $$,
   array['board_meetings_agent_analyses_object c', 'board_meetings_agent_count_range c', 'board_meetings_level_range c',
         'board_meetings_pkey p', 'board_meetings_recommendation_check c', 'board_meetings_status_check c',
         'board_meetings_thread_id_format c', 'board_meetings_thread_id_key u', 'board_meetings_total_cost_usd_range c'],
@@ -306,7 +193,7 @@ select trigger_is('dyniq', 'board_meetings', 'board_meetings_set_updated_at', 'd
 
 select has_table('dyniq', 'universal_embeddings', 'dyniq.universal_embeddings exists');
 select columns_are('dyniq', 'universal_embeddings', array['id', 'source_id', 'source_type', 'content', 'embedding', 'metadata', 'created_at']);
-select pg_temp.column_is('dyniq', 'universal_embeddings', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('dyniq', 'universal_embeddings', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('source_id', 'uuid', true, null),
@@ -321,7 +208,7 @@ select col_type_is('dyniq', 'universal_embeddings', 'embedding', 'extensions', '
 select col_not_null('dyniq', 'universal_embeddings', 'embedding', 'dyniq.universal_embeddings.embedding is not null');
 select col_hasnt_default('dyniq', 'universal_embeddings', 'embedding', 'dyniq.universal_embeddings.embedding has no default');
 select col_is_pk('dyniq', 'universal_embeddings', 'id', 'dyniq.universal_embeddings is keyed by id');
-select results_eq($$ select pg_temp.constraints_of('dyniq.universal_embeddings') $$,
+select results_eq($$ select tests.constraints_of('dyniq.universal_embeddings') $$,
   array['universal_embeddings_metadata_object c', 'universal_embeddings_pkey p'],
   'dyniq.universal_embeddings has exactly its named constraints');
 select indexes_are('dyniq', 'universal_embeddings', array['universal_embeddings_pkey', 'universal_embeddings_source_idx', 'universal_embeddings_embedding_idx']);
@@ -344,24 +231,24 @@ select is(
 -- ---------------------------------------------------------------------------------------------
 
 select lives_ok(
-  $$ insert into dyniq.leads (email, created_at, updated_at) values (pg_temp.email('trigger'), '2020-01-01', '2020-01-01') $$,
+  $$ insert into dyniq.leads (email, created_at, updated_at) values (tests.email('trigger'), '2020-01-01', '2020-01-01') $$,
   'a backdated lead is inserted');
 select lives_ok(
-  $$ update dyniq.leads set name = 'Changed', updated_at = '2000-01-01' where email = pg_temp.email('trigger') $$,
+  $$ update dyniq.leads set name = 'Changed', updated_at = '2000-01-01' where email = tests.email('trigger') $$,
   'the lead is changed');
 select results_eq(
-  $$ select updated_at, created_at from dyniq.leads where email = pg_temp.email('trigger') $$,
+  $$ select updated_at, created_at from dyniq.leads where email = tests.email('trigger') $$,
   $$ values (now(), '2020-01-01'::timestamptz) $$,
   'changing a lead sets its updated_at to now and leaves created_at');
 
 select lives_ok(
-  $$ insert into dyniq.content_posts (platform, topic, updated_at) values ('linkedin', pg_temp.email('trigger'), '2020-01-01') $$,
+  $$ insert into dyniq.content_posts (platform, topic, updated_at) values ('linkedin', tests.email('trigger'), '2020-01-01') $$,
   'a backdated post is inserted');
 select lives_ok(
-  $$ update dyniq.content_posts set hook = 'Changed' where topic = pg_temp.email('trigger') $$,
+  $$ update dyniq.content_posts set hook = 'Changed' where topic = tests.email('trigger') $$,
   'the post is changed');
 select is(
-  (select updated_at from dyniq.content_posts where topic = pg_temp.email('trigger')),
+  (select updated_at from dyniq.content_posts where topic = tests.email('trigger')),
   now(),
   'changing a post sets its updated_at to now');
 

@@ -6,120 +6,16 @@ begin;
 select plan(404);
 
 -- ---------------------------------------------------------------------------------------------
--- helpers: basejump's tests.* helpers, redone in pg_temp so that they vanish with this session
--- and leave nothing behind in the shared database. Each public helper returns a TAP line, so
--- every statement below is an assertion. Role switches are transaction-local (`set local`).
+-- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
+-- are tests.*, installed by 000_setup_test_helpers)
 -- ---------------------------------------------------------------------------------------------
-
--- Switches to `role` with the JWT claims PostgREST would set for it (sub may be null).
-create function pg_temp.act(role text, sub uuid) returns void
-language plpgsql as $$
-begin
-  perform set_config('role', role, true);
-  perform set_config('request.jwt.claims',
-    case when role = 'none' then '' else json_build_object('sub', sub, 'role', role)::text end, true);
-end
-$$;
-
--- A fresh Supabase Auth user (random id, so runs never collide), known below by its label.
-create function pg_temp.create_supabase_user(label text) returns text
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-begin
-  insert into auth.users (id, email, aud, role)
-  values (v_id, format('%s.%s@rowgate.test', label, v_id), 'authenticated', 'authenticated');
-  perform set_config('tests.user_' || label, v_id::text, true);
-  return ok(exists (select from auth.users where id = v_id), format('user %s exists', label));
-end
-$$;
-
-create function pg_temp.get_supabase_uid(label text) returns uuid
-language sql stable as $$ select current_setting('tests.user_' || label)::uuid $$;
-
-create function pg_temp.authenticate_as(label text) returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('authenticated', pg_temp.get_supabase_uid(label));
-  return ok(current_user = 'authenticated' and auth.uid() = pg_temp.get_supabase_uid(label),
-    format('acting as %s (authenticated)', label));
-end
-$$;
-
-create function pg_temp.authenticate_as_anon() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('anon', null);
-  return ok(current_user = 'anon' and auth.uid() is null, 'acting as anon');
-end
-$$;
-
-create function pg_temp.authenticate_as_service_role() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('service_role', null);
-  return ok(current_user = 'service_role' and auth.role() = 'service_role', 'acting as service_role');
-end
-$$;
-
--- Back to the migration owner (postgres), with no JWT.
-create function pg_temp.clear_authentication() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('none', null);
-  return ok(current_user = session_user and auth.uid() is null, 'acting as the owner again');
-end
-$$;
-
--- How many rows a statement touched, as the current role (RLS hides rows rather than failing).
-create function pg_temp.rows_affected(statement text) returns bigint
-language plpgsql as $$
-declare
-  n bigint;
-begin
-  execute statement;
-  get diagnostics n = row_count;
-  return n;
-end
-$$;
-
--- One column's type, nullability and default (null: it has none), as three assertions.
-create function pg_temp.column_is(
-  schema_name name, table_name name, column_name name, type text, not_null boolean, default_value text
-) returns setof text
-language plpgsql as $$
-declare
-  col text := format('%s.%s.%s', schema_name, table_name, column_name);
-begin
-  return next col_type_is(schema_name, table_name, column_name, type, format('%s is %s', col, type));
-  if not_null then
-    return next col_not_null(schema_name, table_name, column_name, format('%s is not null', col));
-  else
-    return next col_is_null(schema_name, table_name, column_name, format('%s is nullable', col));
-  end if;
-  if default_value is null then
-    return next col_hasnt_default(schema_name, table_name, column_name, format('%s has no default', col));
-  else
-    return next col_default_is(schema_name, table_name, column_name, default_value,
-      format('%s defaults to %s', col, default_value));
-  end if;
-end
-$$;
-
--- The names of a table's constraints (PostgREST reports them, and the API maps them to fields,
--- so renaming one is a breaking change), with their kind: c check, f foreign key, p primary
--- key, u unique.
-create function pg_temp.constraints_of(tbl regclass) returns setof text
-language sql stable as $$
-  select conname || ' ' || contype::text from pg_constraint where conrelid = tbl order by conname
-$$;
 
 -- A backdated row must move to now() (the transaction's start) on any change, even one that
 -- tries to set updated_at itself.
 create function pg_temp.maintains_updated_at(tbl text, insert_statement text, change text) returns setof text
 language plpgsql as $$
 declare
-  owner uuid := pg_temp.get_supabase_uid('alice');
+  owner uuid := tests.get_supabase_uid('alice');
 begin
   return next lives_ok(format(insert_statement, owner), format('a backdated row is inserted into %s', tbl));
   return next lives_ok(format('update %s set %s, updated_at = ''2000-01-01'' where user_id = %L', tbl, change, owner),
@@ -163,7 +59,7 @@ select is_empty(
              and (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] = c.conkey) $$,
   'every walker_os foreign key (user_id, which every policy filters on) has an index leading with it');
 
-select pg_temp.create_supabase_user('alice');
+select tests.create_supabase_user('alice');
 
 -- ---------------------------------------------------------------------------------------------
 -- walker_os.daily_scorecard
@@ -172,7 +68,7 @@ select pg_temp.create_supabase_user('alice');
 select has_table('walker_os', 'daily_scorecard', 'walker_os.daily_scorecard exists');
 select columns_are('walker_os', 'daily_scorecard', array['id', 'user_id', 'scorecard_date', 'fajr', 'mind', 'body',
   'shutdown_ritual', 'first_90', 'b_quadrant_hours', 'energy_level', 'day_verdict', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'daily_scorecard', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'daily_scorecard', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -191,7 +87,7 @@ select pg_temp.column_is('walker_os', 'daily_scorecard', c.name, c.type, c.not_n
 select col_is_pk('walker_os', 'daily_scorecard', 'id', 'walker_os.daily_scorecard is keyed by id');
 select fk_ok('walker_os', 'daily_scorecard', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'daily_scorecard', array['user_id', 'scorecard_date']::name[], 'one scorecard per owner per date');
-select results_eq($$ select pg_temp.constraints_of('walker_os.daily_scorecard') $$,
+select results_eq($$ select tests.constraints_of('walker_os.daily_scorecard') $$,
   array['daily_scorecard_b_quadrant_hours_range c', 'daily_scorecard_day_verdict_check c', 'daily_scorecard_energy_level_check c',
         'daily_scorecard_pkey p', 'daily_scorecard_user_id_fkey f', 'daily_scorecard_user_id_scorecard_date_key u'],
   'walker_os.daily_scorecard has exactly its named constraints');
@@ -209,7 +105,7 @@ select pg_temp.maintains_updated_at('walker_os.daily_scorecard',
 select has_table('walker_os', 'timeblock_sessions', 'walker_os.timeblock_sessions exists');
 select columns_are('walker_os', 'timeblock_sessions', array['id', 'user_id', 'block_type', 'started_at', 'ended_at',
   'summary', 'hours', 'quadrant', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'timeblock_sessions', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'timeblock_sessions', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -224,7 +120,7 @@ select pg_temp.column_is('walker_os', 'timeblock_sessions', c.name, c.type, c.no
   ) as c(name, type, not_null, default_value);
 select col_is_pk('walker_os', 'timeblock_sessions', 'id', 'walker_os.timeblock_sessions is keyed by id');
 select fk_ok('walker_os', 'timeblock_sessions', 'user_id', 'auth', 'users', 'id');
-select results_eq($$ select pg_temp.constraints_of('walker_os.timeblock_sessions') $$,
+select results_eq($$ select tests.constraints_of('walker_os.timeblock_sessions') $$,
   array['timeblock_sessions_block_type_check c', 'timeblock_sessions_ended_after_started c', 'timeblock_sessions_hours_range c',
         'timeblock_sessions_pkey p', 'timeblock_sessions_quadrant_check c', 'timeblock_sessions_user_id_fkey f'],
   'walker_os.timeblock_sessions has exactly its named constraints');
@@ -242,7 +138,7 @@ select pg_temp.maintains_updated_at('walker_os.timeblock_sessions',
 select has_table('walker_os', 'weekly_reviews', 'walker_os.weekly_reviews exists');
 select columns_are('walker_os', 'weekly_reviews', array['id', 'user_id', 'review_date', 'path_a_hours', 'path_b_hours',
   'e_quadrant_hours', 'top_wins', 'blockers', 'next_week_priorities', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'weekly_reviews', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'weekly_reviews', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -259,7 +155,7 @@ select pg_temp.column_is('walker_os', 'weekly_reviews', c.name, c.type, c.not_nu
 select col_is_pk('walker_os', 'weekly_reviews', 'id', 'walker_os.weekly_reviews is keyed by id');
 select fk_ok('walker_os', 'weekly_reviews', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'weekly_reviews', array['user_id', 'review_date']::name[], 'one review per owner per date');
-select results_eq($$ select pg_temp.constraints_of('walker_os.weekly_reviews') $$,
+select results_eq($$ select tests.constraints_of('walker_os.weekly_reviews') $$,
   array['weekly_reviews_e_quadrant_hours_range c', 'weekly_reviews_path_a_hours_range c', 'weekly_reviews_path_b_hours_range c',
         'weekly_reviews_pkey p', 'weekly_reviews_user_id_fkey f', 'weekly_reviews_user_id_review_date_key u'],
   'walker_os.weekly_reviews has exactly its named constraints');
@@ -277,7 +173,7 @@ select pg_temp.maintains_updated_at('walker_os.weekly_reviews',
 select has_table('walker_os', 'decision_filter_history', 'walker_os.decision_filter_history exists');
 select columns_are('walker_os', 'decision_filter_history', array['id', 'user_id', 'decision', 'outcome', 'hourly_value_test',
   'path_aligned', 'path', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'decision_filter_history', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'decision_filter_history', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -291,7 +187,7 @@ select pg_temp.column_is('walker_os', 'decision_filter_history', c.name, c.type,
   ) as c(name, type, not_null, default_value);
 select col_is_pk('walker_os', 'decision_filter_history', 'id', 'walker_os.decision_filter_history is keyed by id');
 select fk_ok('walker_os', 'decision_filter_history', 'user_id', 'auth', 'users', 'id');
-select results_eq($$ select pg_temp.constraints_of('walker_os.decision_filter_history') $$,
+select results_eq($$ select tests.constraints_of('walker_os.decision_filter_history') $$,
   array['decision_filter_history_decision_length c', 'decision_filter_history_hourly_value_test_range c',
         'decision_filter_history_outcome_check c', 'decision_filter_history_path_check c',
         'decision_filter_history_pkey p', 'decision_filter_history_user_id_fkey f'],
@@ -310,7 +206,7 @@ select pg_temp.maintains_updated_at('walker_os.decision_filter_history',
 select has_table('walker_os', 'weekly_cashflow', 'walker_os.weekly_cashflow exists');
 select columns_are('walker_os', 'weekly_cashflow', array['id', 'user_id', 'week_start', 'income', 'fixed_costs', 'freedom_fund',
   'play_money', 'long_term_savings', 'education', 'charity_zakat', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'weekly_cashflow', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'weekly_cashflow', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -328,7 +224,7 @@ select pg_temp.column_is('walker_os', 'weekly_cashflow', c.name, c.type, c.not_n
 select col_is_pk('walker_os', 'weekly_cashflow', 'id', 'walker_os.weekly_cashflow is keyed by id');
 select fk_ok('walker_os', 'weekly_cashflow', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'weekly_cashflow', array['user_id', 'week_start']::name[], 'one cashflow row per owner per week');
-select results_eq($$ select pg_temp.constraints_of('walker_os.weekly_cashflow') $$,
+select results_eq($$ select tests.constraints_of('walker_os.weekly_cashflow') $$,
   array['weekly_cashflow_charity_zakat_range c', 'weekly_cashflow_education_range c', 'weekly_cashflow_fixed_costs_range c',
         'weekly_cashflow_freedom_fund_range c', 'weekly_cashflow_income_range c', 'weekly_cashflow_long_term_savings_range c',
         'weekly_cashflow_pkey p', 'weekly_cashflow_play_money_range c', 'weekly_cashflow_user_id_fkey f',
@@ -348,7 +244,7 @@ select pg_temp.maintains_updated_at('walker_os.weekly_cashflow',
 select has_table('walker_os', 'net_worth', 'walker_os.net_worth exists');
 select columns_are('walker_os', 'net_worth', array['id', 'user_id', 'snapshot_date', 'total_assets', 'total_liabilities',
   'net_worth', 'asset_breakdown', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'net_worth', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'net_worth', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -363,7 +259,7 @@ select pg_temp.column_is('walker_os', 'net_worth', c.name, c.type, c.not_null, c
 select col_is_pk('walker_os', 'net_worth', 'id', 'walker_os.net_worth is keyed by id');
 select fk_ok('walker_os', 'net_worth', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'net_worth', array['user_id', 'snapshot_date']::name[], 'one snapshot per owner per date');
-select results_eq($$ select pg_temp.constraints_of('walker_os.net_worth') $$,
+select results_eq($$ select tests.constraints_of('walker_os.net_worth') $$,
   array['net_worth_asset_breakdown_object c', 'net_worth_is_assets_minus_liabilities c', 'net_worth_pkey p',
         'net_worth_total_assets_range c', 'net_worth_total_liabilities_range c', 'net_worth_user_id_fkey f',
         'net_worth_user_id_snapshot_date_key u'],
@@ -386,7 +282,7 @@ select columns_are('walker_os', 'profit_first_buckets', array['id', 'user_id', '
   'fixed_costs_pct', 'freedom_pct', 'play_pct', 'savings_pct', 'education_pct', 'zakat_pct',
   'fixed_costs_amount', 'freedom_amount', 'play_amount', 'savings_amount', 'education_amount', 'zakat_amount',
   'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'profit_first_buckets', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'profit_first_buckets', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -418,7 +314,7 @@ select results_eq(
 select col_is_pk('walker_os', 'profit_first_buckets', 'id', 'walker_os.profit_first_buckets is keyed by id');
 select fk_ok('walker_os', 'profit_first_buckets', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'profit_first_buckets', array['user_id', 'period_start']::name[], 'one allocation per owner per period');
-select results_eq($$ select pg_temp.constraints_of('walker_os.profit_first_buckets') $$,
+select results_eq($$ select tests.constraints_of('walker_os.profit_first_buckets') $$,
   array['profit_first_buckets_education_pct_range c', 'profit_first_buckets_fixed_costs_pct_range c',
         'profit_first_buckets_freedom_pct_range c', 'profit_first_buckets_pcts_sum_to_100 c', 'profit_first_buckets_pkey p',
         'profit_first_buckets_play_pct_range c', 'profit_first_buckets_revenue_range c', 'profit_first_buckets_savings_pct_range c',
@@ -439,7 +335,7 @@ select pg_temp.maintains_updated_at('walker_os.profit_first_buckets',
 select has_table('walker_os', 'path_a', 'walker_os.path_a exists');
 select columns_are('walker_os', 'path_a', array['id', 'user_id', 'milestone', 'target_date', 'status', 'equity_percentage',
   'notes', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'path_a', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'path_a', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -453,7 +349,7 @@ select pg_temp.column_is('walker_os', 'path_a', c.name, c.type, c.not_null, c.de
   ) as c(name, type, not_null, default_value);
 select col_is_pk('walker_os', 'path_a', 'id', 'walker_os.path_a is keyed by id');
 select fk_ok('walker_os', 'path_a', 'user_id', 'auth', 'users', 'id');
-select results_eq($$ select pg_temp.constraints_of('walker_os.path_a') $$,
+select results_eq($$ select tests.constraints_of('walker_os.path_a') $$,
   array['path_a_equity_percentage_range c', 'path_a_pkey p', 'path_a_status_check c', 'path_a_user_id_fkey f'],
   'walker_os.path_a has exactly its named constraints');
 select indexes_are('walker_os', 'path_a', array['path_a_pkey', 'path_a_user_id_idx']);
@@ -470,7 +366,7 @@ select pg_temp.maintains_updated_at('walker_os.path_a',
 select has_table('walker_os', 'path_b', 'walker_os.path_b exists');
 select columns_are('walker_os', 'path_b', array['id', 'user_id', 'product', 'mrr_target', 'mrr_current', 'status',
   'notes', 'created_at', 'updated_at']);
-select pg_temp.column_is('walker_os', 'path_b', c.name, c.type, c.not_null, c.default_value)
+select tests.column_is('walker_os', 'path_b', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('user_id', 'uuid', true, 'auth.uid()'),
@@ -484,7 +380,7 @@ select pg_temp.column_is('walker_os', 'path_b', c.name, c.type, c.not_null, c.de
   ) as c(name, type, not_null, default_value);
 select col_is_pk('walker_os', 'path_b', 'id', 'walker_os.path_b is keyed by id');
 select fk_ok('walker_os', 'path_b', 'user_id', 'auth', 'users', 'id');
-select results_eq($$ select pg_temp.constraints_of('walker_os.path_b') $$,
+select results_eq($$ select tests.constraints_of('walker_os.path_b') $$,
   array['path_b_mrr_current_range c', 'path_b_mrr_target_range c', 'path_b_pkey p', 'path_b_status_check c', 'path_b_user_id_fkey f'],
   'walker_os.path_b has exactly its named constraints');
 select indexes_are('walker_os', 'path_b', array['path_b_pkey', 'path_b_user_id_idx']);

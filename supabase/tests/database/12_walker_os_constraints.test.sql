@@ -6,131 +6,28 @@ begin;
 select plan(110);
 
 -- ---------------------------------------------------------------------------------------------
--- helpers: basejump's tests.* helpers, redone in pg_temp so that they vanish with this session
--- and leave nothing behind in the shared database. Each public helper returns a TAP line, so
--- every statement below is an assertion. Role switches are transaction-local (`set local`).
+-- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
+-- are tests.*, installed by 000_setup_test_helpers)
 -- ---------------------------------------------------------------------------------------------
 
--- Switches to `role` with the JWT claims PostgREST would set for it (sub may be null).
-create function pg_temp.act(role text, sub uuid) returns void
-language plpgsql as $$
-begin
-  perform set_config('role', role, true);
-  perform set_config('request.jwt.claims',
-    case when role = 'none' then '' else json_build_object('sub', sub, 'role', role)::text end, true);
-end
-$$;
+create function pg_temp.alice() returns uuid language sql stable as $$ select tests.get_supabase_uid('alice') $$;
+create function pg_temp.bob() returns uuid language sql stable as $$ select tests.get_supabase_uid('bob') $$;
 
--- A fresh Supabase Auth user (random id, so runs never collide), known below by its label.
-create function pg_temp.create_supabase_user(label text) returns text
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-begin
-  insert into auth.users (id, email, aud, role)
-  values (v_id, format('%s.%s@rowgate.test', label, v_id), 'authenticated', 'authenticated');
-  perform set_config('tests.user_' || label, v_id::text, true);
-  return ok(exists (select from auth.users where id = v_id), format('user %s exists', label));
-end
-$$;
-
-create function pg_temp.get_supabase_uid(label text) returns uuid
-language sql stable as $$ select current_setting('tests.user_' || label)::uuid $$;
-
-create function pg_temp.authenticate_as(label text) returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('authenticated', pg_temp.get_supabase_uid(label));
-  return ok(current_user = 'authenticated' and auth.uid() = pg_temp.get_supabase_uid(label),
-    format('acting as %s (authenticated)', label));
-end
-$$;
-
-create function pg_temp.authenticate_as_anon() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('anon', null);
-  return ok(current_user = 'anon' and auth.uid() is null, 'acting as anon');
-end
-$$;
-
-create function pg_temp.authenticate_as_service_role() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('service_role', null);
-  return ok(current_user = 'service_role' and auth.role() = 'service_role', 'acting as service_role');
-end
-$$;
-
--- Back to the migration owner (postgres), with no JWT.
-create function pg_temp.clear_authentication() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('none', null);
-  return ok(current_user = session_user and auth.uid() is null, 'acting as the owner again');
-end
-$$;
-
--- How many rows a statement touched, as the current role (RLS hides rows rather than failing).
-create function pg_temp.rows_affected(statement text) returns bigint
-language plpgsql as $$
-declare
-  n bigint;
-begin
-  execute statement;
-  get diagnostics n = row_count;
-  return n;
-end
-$$;
-
--- Asserts that a statement is refused by the named constraint, with the SQLSTATE and the
--- message PostgREST passes on (the API maps the constraint's name to a field).
-create function pg_temp.rejects(statement text, constraint_name name, description text) returns text
-language plpgsql as $$
-declare
-  c record;
-begin
-  select con.contype, con.conname, rel.relname into c
-    from pg_constraint con join pg_class rel on rel.oid = con.conrelid
-   where con.conname = constraint_name and con.connamespace in ('dyniq'::regnamespace, 'walker_os'::regnamespace);
-  if not found then
-    return fail(format('%s (there is no constraint %s)', description, constraint_name));
-  end if;
-  return case c.contype
-    when 'c' then throws_ok(statement, '23514',
-      format('new row for relation "%s" violates check constraint "%s"', c.relname, c.conname), description)
-    when 'f' then throws_ok(statement, '23503',
-      format('insert or update on table "%s" violates foreign key constraint "%s"', c.relname, c.conname), description)
-    else throws_ok(statement, '23505',
-      format('duplicate key value violates unique constraint "%s"', c.conname), description)
-  end;
-end
-$$;
-
-create function pg_temp.rejects_null(statement text, table_name name, column_name name, description text) returns text
-language sql as $$
-  select throws_ok(statement, '23502',
-    format('null value in column "%s" of relation "%s" violates not-null constraint', column_name, table_name), description)
-$$;
-
-create function pg_temp.alice() returns uuid language sql stable as $$ select pg_temp.get_supabase_uid('alice') $$;
-create function pg_temp.bob() returns uuid language sql stable as $$ select pg_temp.get_supabase_uid('bob') $$;
-
-select pg_temp.create_supabase_user('alice');
-select pg_temp.create_supabase_user('bob');
+select tests.create_supabase_user('alice');
+select tests.create_supabase_user('bob');
 
 -- ---------------------------------------------------------------------------------------------
 -- every table: an owner is required, and must be an Auth user
 -- ---------------------------------------------------------------------------------------------
 
 -- Without a JWT auth.uid() is null, so user_id's default gives nothing and the row is refused.
-select pg_temp.rejects_null($$ insert into walker_os.daily_scorecard default values $$, 'daily_scorecard', 'user_id',
+select tests.rejects_null($$ insert into walker_os.daily_scorecard default values $$, 'daily_scorecard', 'user_id',
   'a scorecard without an owner (no signed-in user) is refused');
-select pg_temp.rejects_null($$ insert into walker_os.path_b (product) values ('SaaS') $$, 'path_b', 'user_id',
+select tests.rejects_null($$ insert into walker_os.path_b (product) values ('SaaS') $$, 'path_b', 'user_id',
   'a path B item without an owner is refused');
-select pg_temp.rejects($$ insert into walker_os.daily_scorecard (user_id) values (gen_random_uuid()) $$,
+select tests.rejects($$ insert into walker_os.daily_scorecard (user_id) values (gen_random_uuid()) $$,
   'daily_scorecard_user_id_fkey', 'a scorecard for someone who is not an Auth user is refused');
-select pg_temp.rejects($$ insert into walker_os.net_worth (user_id) values (gen_random_uuid()) $$,
+select tests.rejects($$ insert into walker_os.net_worth (user_id) values (gen_random_uuid()) $$,
   'net_worth_user_id_fkey', 'a net worth snapshot for someone who is not an Auth user is refused');
 
 -- ---------------------------------------------------------------------------------------------
@@ -144,7 +41,7 @@ select results_eq(
        from walker_os.daily_scorecard where user_id = pg_temp.alice() $$,
   $$ values (current_date, false, false, false, false, false, 0::double precision, null::text, null::text) $$,
   'it is for today, with every box unticked, no hours and no verdict');
-select pg_temp.rejects($$ insert into walker_os.daily_scorecard (user_id, scorecard_date) values (pg_temp.alice(), current_date) $$,
+select tests.rejects($$ insert into walker_os.daily_scorecard (user_id, scorecard_date) values (pg_temp.alice(), current_date) $$,
   'daily_scorecard_user_id_scorecard_date_key', 'a second scorecard for the same owner and date is refused');
 select lives_ok($$ insert into walker_os.daily_scorecard (user_id, scorecard_date) values (pg_temp.bob(), current_date) $$,
   'another owner may have a scorecard for the same date');
@@ -152,22 +49,22 @@ select lives_ok($$ insert into walker_os.daily_scorecard (user_id, scorecard_dat
   'the same owner may have a scorecard for another date');
 select lives_ok($$ update walker_os.daily_scorecard set b_quadrant_hours = 24 where user_id = pg_temp.alice() $$,
   '24 B-quadrant hours are accepted');
-select pg_temp.rejects($$ update walker_os.daily_scorecard set b_quadrant_hours = -0.5 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.daily_scorecard set b_quadrant_hours = -0.5 where user_id = pg_temp.alice() $$,
   'daily_scorecard_b_quadrant_hours_range', 'negative B-quadrant hours are refused');
-select pg_temp.rejects($$ update walker_os.daily_scorecard set b_quadrant_hours = 24.5 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.daily_scorecard set b_quadrant_hours = 24.5 where user_id = pg_temp.alice() $$,
   'daily_scorecard_b_quadrant_hours_range', 'more than 24 B-quadrant hours in a day are refused');
 select lives_ok(
   $$ insert into walker_os.daily_scorecard (user_id, scorecard_date, energy_level, day_verdict)
      values (pg_temp.alice(), current_date - 2, 'high', 'green'), (pg_temp.alice(), current_date - 3, 'medium', 'yellow'),
             (pg_temp.alice(), current_date - 4, 'low', 'red') $$,
   'every energy level and day verdict is accepted');
-select pg_temp.rejects($$ update walker_os.daily_scorecard set energy_level = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.daily_scorecard set energy_level = '' where user_id = pg_temp.alice() $$,
   'daily_scorecard_energy_level_check', 'an empty energy level is refused');
-select pg_temp.rejects($$ update walker_os.daily_scorecard set energy_level = 'High' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.daily_scorecard set energy_level = 'High' where user_id = pg_temp.alice() $$,
   'daily_scorecard_energy_level_check', 'an energy level in the wrong case is refused');
-select pg_temp.rejects($$ update walker_os.daily_scorecard set day_verdict = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.daily_scorecard set day_verdict = '' where user_id = pg_temp.alice() $$,
   'daily_scorecard_day_verdict_check', 'an empty day verdict is refused');
-select pg_temp.rejects($$ update walker_os.daily_scorecard set day_verdict = 'blue' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.daily_scorecard set day_verdict = 'blue' where user_id = pg_temp.alice() $$,
   'daily_scorecard_day_verdict_check', 'an unknown day verdict is refused');
 
 -- ---------------------------------------------------------------------------------------------
@@ -181,29 +78,29 @@ select lives_ok(
             (pg_temp.alice(), 'midday_b', '2030-01-01 12:00Z', '2030-01-01 12:00:01Z', 0, 'B'),
             (pg_temp.alice(), 'deep_work', '2030-01-01 14:00Z', '2030-01-02 14:00Z', 24, 'I') $$,
   'every block type and quadrant is accepted; a block may still be running (no end)');
-select pg_temp.rejects_null($$ insert into walker_os.timeblock_sessions (user_id, started_at) values (pg_temp.alice(), now()) $$,
+select tests.rejects_null($$ insert into walker_os.timeblock_sessions (user_id, started_at) values (pg_temp.alice(), now()) $$,
   'timeblock_sessions', 'block_type', 'a block without a type is refused');
-select pg_temp.rejects_null($$ insert into walker_os.timeblock_sessions (user_id, block_type) values (pg_temp.alice(), 'deep_work') $$,
+select tests.rejects_null($$ insert into walker_os.timeblock_sessions (user_id, block_type) values (pg_temp.alice(), 'deep_work') $$,
   'timeblock_sessions', 'started_at', 'a block without a start is refused');
-select pg_temp.rejects(
+select tests.rejects(
   $$ insert into walker_os.timeblock_sessions (user_id, block_type, started_at, ended_at) values (pg_temp.alice(), 'deep_work', '2030-01-01 10:00Z', '2030-01-01 09:00Z') $$,
   'timeblock_sessions_ended_after_started', 'a block that ends before it starts is refused');
-select pg_temp.rejects(
+select tests.rejects(
   $$ insert into walker_os.timeblock_sessions (user_id, block_type, started_at, ended_at) values (pg_temp.alice(), 'deep_work', '2030-01-01 10:00Z', '2030-01-01 10:00Z') $$,
   'timeblock_sessions_ended_after_started', 'a block that ends when it starts is refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set block_type = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set block_type = '' where user_id = pg_temp.alice() $$,
   'timeblock_sessions_block_type_check', 'an empty block type is refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set block_type = 'Deep_Work' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set block_type = 'Deep_Work' where user_id = pg_temp.alice() $$,
   'timeblock_sessions_block_type_check', 'a block type in the wrong case is refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set hours = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set hours = -1 where user_id = pg_temp.alice() $$,
   'timeblock_sessions_hours_range', 'negative hours are refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set hours = 24.01 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set hours = 24.01 where user_id = pg_temp.alice() $$,
   'timeblock_sessions_hours_range', 'more than 24 hours are refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set quadrant = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set quadrant = '' where user_id = pg_temp.alice() $$,
   'timeblock_sessions_quadrant_check', 'an empty quadrant is refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set quadrant = 'e' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set quadrant = 'e' where user_id = pg_temp.alice() $$,
   'timeblock_sessions_quadrant_check', 'a quadrant in lower case is refused');
-select pg_temp.rejects($$ update walker_os.timeblock_sessions set quadrant = 'X' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.timeblock_sessions set quadrant = 'X' where user_id = pg_temp.alice() $$,
   'timeblock_sessions_quadrant_check', 'an unknown quadrant is refused');
 
 -- ---------------------------------------------------------------------------------------------
@@ -214,23 +111,23 @@ select lives_ok(
   $$ insert into walker_os.weekly_reviews (user_id, review_date, path_a_hours, path_b_hours, e_quadrant_hours)
      values (pg_temp.alice(), '2030-01-06', 0, 168, 40) $$,
   'a weekly review with 0 to 168 hours per path is accepted');
-select pg_temp.rejects($$ insert into walker_os.weekly_reviews (user_id, review_date) values (pg_temp.alice(), '2030-01-06') $$,
+select tests.rejects($$ insert into walker_os.weekly_reviews (user_id, review_date) values (pg_temp.alice(), '2030-01-06') $$,
   'weekly_reviews_user_id_review_date_key', 'a second review for the same owner and date is refused');
 select lives_ok($$ insert into walker_os.weekly_reviews (user_id, review_date) values (pg_temp.bob(), '2030-01-06') $$,
   'another owner may review the same date');
-select pg_temp.rejects_null($$ insert into walker_os.weekly_reviews (user_id) values (pg_temp.alice()) $$,
+select tests.rejects_null($$ insert into walker_os.weekly_reviews (user_id) values (pg_temp.alice()) $$,
   'weekly_reviews', 'review_date', 'a review without a date is refused');
-select pg_temp.rejects($$ update walker_os.weekly_reviews set path_a_hours = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.weekly_reviews set path_a_hours = -1 where user_id = pg_temp.alice() $$,
   'weekly_reviews_path_a_hours_range', 'negative path A hours are refused');
-select pg_temp.rejects($$ update walker_os.weekly_reviews set path_a_hours = 169 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.weekly_reviews set path_a_hours = 169 where user_id = pg_temp.alice() $$,
   'weekly_reviews_path_a_hours_range', 'more path A hours than a week has are refused');
-select pg_temp.rejects($$ update walker_os.weekly_reviews set path_b_hours = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.weekly_reviews set path_b_hours = -1 where user_id = pg_temp.alice() $$,
   'weekly_reviews_path_b_hours_range', 'negative path B hours are refused');
-select pg_temp.rejects($$ update walker_os.weekly_reviews set path_b_hours = 169 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.weekly_reviews set path_b_hours = 169 where user_id = pg_temp.alice() $$,
   'weekly_reviews_path_b_hours_range', 'more path B hours than a week has are refused');
-select pg_temp.rejects($$ update walker_os.weekly_reviews set e_quadrant_hours = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.weekly_reviews set e_quadrant_hours = -1 where user_id = pg_temp.alice() $$,
   'weekly_reviews_e_quadrant_hours_range', 'negative E-quadrant hours are refused');
-select pg_temp.rejects($$ update walker_os.weekly_reviews set e_quadrant_hours = 169 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.weekly_reviews set e_quadrant_hours = 169 where user_id = pg_temp.alice() $$,
   'weekly_reviews_e_quadrant_hours_range', 'more E-quadrant hours than a week has are refused');
 
 -- ---------------------------------------------------------------------------------------------
@@ -246,25 +143,25 @@ select lives_ok(
   'every outcome and path is accepted, and a decision of 2000 characters');
 select is((select bool_or(path_aligned) from walker_os.decision_filter_history where user_id = pg_temp.alice()), false,
   'path_aligned defaults to false');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set decision = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set decision = '' where user_id = pg_temp.alice() $$,
   'decision_filter_history_decision_length', 'an empty decision is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set decision = repeat('x', 2001) where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set decision = repeat('x', 2001) where user_id = pg_temp.alice() $$,
   'decision_filter_history_decision_length', 'a decision over 2000 characters is refused');
-select pg_temp.rejects_null($$ insert into walker_os.decision_filter_history (user_id, outcome) values (pg_temp.alice(), 'CUT') $$,
+select tests.rejects_null($$ insert into walker_os.decision_filter_history (user_id, outcome) values (pg_temp.alice(), 'CUT') $$,
   'decision_filter_history', 'decision', 'a record without a decision is refused');
-select pg_temp.rejects_null($$ insert into walker_os.decision_filter_history (user_id, decision) values (pg_temp.alice(), 'x') $$,
+select tests.rejects_null($$ insert into walker_os.decision_filter_history (user_id, decision) values (pg_temp.alice(), 'x') $$,
   'decision_filter_history', 'outcome', 'a decision without an outcome is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set outcome = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set outcome = '' where user_id = pg_temp.alice() $$,
   'decision_filter_history_outcome_check', 'an empty outcome is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set outcome = 'do_now' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set outcome = 'do_now' where user_id = pg_temp.alice() $$,
   'decision_filter_history_outcome_check', 'an outcome in lower case is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set hourly_value_test = -0.01 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set hourly_value_test = -0.01 where user_id = pg_temp.alice() $$,
   'decision_filter_history_hourly_value_test_range', 'a negative hourly value is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set path = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set path = '' where user_id = pg_temp.alice() $$,
   'decision_filter_history_path_check', 'an empty path is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set path = 'a' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set path = 'a' where user_id = pg_temp.alice() $$,
   'decision_filter_history_path_check', 'a path in lower case is refused');
-select pg_temp.rejects($$ update walker_os.decision_filter_history set path = 'C' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.decision_filter_history set path = 'C' where user_id = pg_temp.alice() $$,
   'decision_filter_history_path_check', 'an unknown path is refused');
 
 -- ---------------------------------------------------------------------------------------------
@@ -278,13 +175,13 @@ select results_eq(
        from walker_os.weekly_cashflow where user_id = pg_temp.alice() $$,
   $$ values (0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00) $$,
   'every amount defaults to 0');
-select pg_temp.rejects($$ insert into walker_os.weekly_cashflow (user_id, week_start) values (pg_temp.alice(), '2030-01-06') $$,
+select tests.rejects($$ insert into walker_os.weekly_cashflow (user_id, week_start) values (pg_temp.alice(), '2030-01-06') $$,
   'weekly_cashflow_user_id_week_start_key', 'a second row for the same owner and week is refused');
 select lives_ok($$ insert into walker_os.weekly_cashflow (user_id, week_start) values (pg_temp.bob(), '2030-01-06') $$,
   'another owner may record the same week');
-select pg_temp.rejects_null($$ insert into walker_os.weekly_cashflow (user_id) values (pg_temp.alice()) $$,
+select tests.rejects_null($$ insert into walker_os.weekly_cashflow (user_id) values (pg_temp.alice()) $$,
   'weekly_cashflow', 'week_start', 'a cashflow row without a week is refused');
-select pg_temp.rejects(
+select tests.rejects(
     format($$ update walker_os.weekly_cashflow set %I = -0.01 where user_id = pg_temp.alice() $$, c),
     format('weekly_cashflow_%s_range', c),
     format('a negative %s is refused', c))
@@ -311,17 +208,17 @@ select results_eq(
   $$ update walker_os.net_worth set net_worth = 1 where user_id = pg_temp.alice() returning net_worth $$,
   $$ values (-500.00) $$,
   'setting net_worth directly is ignored');
-select pg_temp.rejects($$ insert into walker_os.net_worth (user_id) values (pg_temp.alice()) $$,
+select tests.rejects($$ insert into walker_os.net_worth (user_id) values (pg_temp.alice()) $$,
   'net_worth_user_id_snapshot_date_key', 'a second snapshot for the same owner and date is refused');
 select lives_ok($$ insert into walker_os.net_worth (user_id) values (pg_temp.bob()) $$,
   'another owner may take a snapshot on the same date');
-select pg_temp.rejects($$ update walker_os.net_worth set total_assets = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.net_worth set total_assets = -1 where user_id = pg_temp.alice() $$,
   'net_worth_total_assets_range', 'negative assets are refused');
-select pg_temp.rejects($$ update walker_os.net_worth set total_liabilities = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.net_worth set total_liabilities = -1 where user_id = pg_temp.alice() $$,
   'net_worth_total_liabilities_range', 'negative liabilities are refused');
 select lives_ok($$ update walker_os.net_worth set asset_breakdown = '{"cash": 1000}' where user_id = pg_temp.alice() $$,
   'an asset breakdown as a JSON object is accepted');
-select pg_temp.rejects($$ update walker_os.net_worth set asset_breakdown = '[]' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.net_worth set asset_breakdown = '[]' where user_id = pg_temp.alice() $$,
   'net_worth_asset_breakdown_object', 'an asset breakdown that is not a JSON object is refused');
 
 -- ---------------------------------------------------------------------------------------------
@@ -352,12 +249,12 @@ select lives_ok(
   $$ insert into walker_os.profit_first_buckets (user_id, period_start, fixed_costs_pct, freedom_pct, play_pct, savings_pct, education_pct, zakat_pct)
      values (pg_temp.alice(), '2030-02-01', 100, 0, 0, 0, 0, 0) $$,
   'one bucket may take 100 % and the others 0');
-select pg_temp.rejects($$ update walker_os.profit_first_buckets set fixed_costs_pct = 60 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.profit_first_buckets set fixed_costs_pct = 60 where user_id = pg_temp.alice() $$,
   'profit_first_buckets_pcts_sum_to_100', 'percentages that sum to more than 100 are refused');
-select pg_temp.rejects($$ update walker_os.profit_first_buckets set zakat_pct = 0 where user_id = pg_temp.alice() and period_start = '2030-01-01' $$,
+select tests.rejects($$ update walker_os.profit_first_buckets set zakat_pct = 0 where user_id = pg_temp.alice() and period_start = '2030-01-01' $$,
   'profit_first_buckets_pcts_sum_to_100', 'percentages that sum to less than 100 are refused');
 -- A negative percentage offset elsewhere keeps the sum at 100, so only its range check fails.
-select pg_temp.rejects(
+select tests.rejects(
     format($$ update walker_os.profit_first_buckets set %2$I = %2$I + %1$I + 10, %1$I = -10
                where user_id = pg_temp.alice() and period_start = '2030-01-01' $$,
            c, case when c = 'fixed_costs_pct' then 'freedom_pct' else 'fixed_costs_pct' end),
@@ -367,9 +264,9 @@ select pg_temp.rejects(
 select throws_ok($$ update walker_os.profit_first_buckets set fixed_costs_pct = 100.5, freedom_pct = 0, play_pct = 0, savings_pct = 0, education_pct = 0, zakat_pct = -0.5
                     where user_id = pg_temp.alice() and period_start = '2030-01-01' $$,
   '23514', null, 'a percentage above 100 is refused');
-select pg_temp.rejects($$ update walker_os.profit_first_buckets set revenue = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.profit_first_buckets set revenue = -1 where user_id = pg_temp.alice() $$,
   'profit_first_buckets_revenue_range', 'negative revenue is refused');
-select pg_temp.rejects($$ insert into walker_os.profit_first_buckets (user_id, period_start) values (pg_temp.alice(), '2030-01-01') $$,
+select tests.rejects($$ insert into walker_os.profit_first_buckets (user_id, period_start) values (pg_temp.alice(), '2030-01-01') $$,
   'profit_first_buckets_user_id_period_start_key', 'a second allocation for the same owner and period is refused');
 select lives_ok($$ insert into walker_os.profit_first_buckets (user_id, period_start) values (pg_temp.bob(), '2030-01-01') $$,
   'another owner may allocate the same period');
@@ -386,19 +283,19 @@ select results_eq(
   $$ insert into walker_os.path_a (user_id, milestone) values (pg_temp.alice(), 'Become a partner') returning status, equity_percentage $$,
   $$ values ('planned', 45.00) $$,
   'a path A milestone starts planned, at 45 % equity');
-select pg_temp.rejects_null($$ insert into walker_os.path_a (user_id) values (pg_temp.alice()) $$,
+select tests.rejects_null($$ insert into walker_os.path_a (user_id) values (pg_temp.alice()) $$,
   'path_a', 'milestone', 'a path A item without a milestone is refused');
 select lives_ok(
   $$ insert into walker_os.path_a (user_id, milestone, status, equity_percentage)
      values (pg_temp.alice(), 'a', 'in_progress', 0), (pg_temp.alice(), 'b', 'done', 100), (pg_temp.alice(), 'c', 'dropped', 45) $$,
   'every status and an equity of 0 or 100 % are accepted');
-select pg_temp.rejects($$ update walker_os.path_a set status = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_a set status = '' where user_id = pg_temp.alice() $$,
   'path_a_status_check', 'an empty path A status is refused');
-select pg_temp.rejects($$ update walker_os.path_a set status = 'started' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_a set status = 'started' where user_id = pg_temp.alice() $$,
   'path_a_status_check', 'an unknown path A status is refused');
-select pg_temp.rejects($$ update walker_os.path_a set equity_percentage = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_a set equity_percentage = -1 where user_id = pg_temp.alice() $$,
   'path_a_equity_percentage_range', 'a negative equity percentage is refused');
-select pg_temp.rejects($$ update walker_os.path_a set equity_percentage = 100.01 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_a set equity_percentage = 100.01 where user_id = pg_temp.alice() $$,
   'path_a_equity_percentage_range', 'an equity percentage above 100 is refused');
 select throws_ok($$ update walker_os.path_a set milestone = repeat('x', 201) where user_id = pg_temp.alice() $$, '22001', null,
   'a milestone longer than 200 characters is refused');
@@ -407,13 +304,13 @@ select results_eq(
   $$ insert into walker_os.path_b (user_id, product) values (pg_temp.alice(), 'SaaS') returning status, mrr_target, mrr_current $$,
   $$ values ('planned', 10000.00, 0.00) $$,
   'a path B product starts planned, aiming at 10000 MRR from 0');
-select pg_temp.rejects_null($$ insert into walker_os.path_b (user_id) values (pg_temp.alice()) $$,
+select tests.rejects_null($$ insert into walker_os.path_b (user_id) values (pg_temp.alice()) $$,
   'path_b', 'product', 'a path B item without a product is refused');
-select pg_temp.rejects($$ update walker_os.path_b set status = '' where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_b set status = '' where user_id = pg_temp.alice() $$,
   'path_b_status_check', 'an empty path B status is refused');
-select pg_temp.rejects($$ update walker_os.path_b set mrr_target = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_b set mrr_target = -1 where user_id = pg_temp.alice() $$,
   'path_b_mrr_target_range', 'a negative MRR target is refused');
-select pg_temp.rejects($$ update walker_os.path_b set mrr_current = -1 where user_id = pg_temp.alice() $$,
+select tests.rejects($$ update walker_os.path_b set mrr_current = -1 where user_id = pg_temp.alice() $$,
   'path_b_mrr_current_range', 'a negative current MRR is refused');
 
 -- ---------------------------------------------------------------------------------------------

@@ -6,82 +6,9 @@ begin;
 select plan(190);
 
 -- ---------------------------------------------------------------------------------------------
--- helpers: basejump's tests.* helpers, redone in pg_temp so that they vanish with this session
--- and leave nothing behind in the shared database. Each public helper returns a TAP line, so
--- every statement below is an assertion. Role switches are transaction-local (`set local`).
+-- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
+-- are tests.*, installed by 000_setup_test_helpers)
 -- ---------------------------------------------------------------------------------------------
-
--- Switches to `role` with the JWT claims PostgREST would set for it (sub may be null).
-create function pg_temp.act(role text, sub uuid) returns void
-language plpgsql as $$
-begin
-  perform set_config('role', role, true);
-  perform set_config('request.jwt.claims',
-    case when role = 'none' then '' else json_build_object('sub', sub, 'role', role)::text end, true);
-end
-$$;
-
--- A fresh Supabase Auth user (random id, so runs never collide), known below by its label.
-create function pg_temp.create_supabase_user(label text) returns text
-language plpgsql as $$
-declare
-  v_id uuid := gen_random_uuid();
-begin
-  insert into auth.users (id, email, aud, role)
-  values (v_id, format('%s.%s@rowgate.test', label, v_id), 'authenticated', 'authenticated');
-  perform set_config('tests.user_' || label, v_id::text, true);
-  return ok(exists (select from auth.users where id = v_id), format('user %s exists', label));
-end
-$$;
-
-create function pg_temp.get_supabase_uid(label text) returns uuid
-language sql stable as $$ select current_setting('tests.user_' || label)::uuid $$;
-
-create function pg_temp.authenticate_as(label text) returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('authenticated', pg_temp.get_supabase_uid(label));
-  return ok(current_user = 'authenticated' and auth.uid() = pg_temp.get_supabase_uid(label),
-    format('acting as %s (authenticated)', label));
-end
-$$;
-
-create function pg_temp.authenticate_as_anon() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('anon', null);
-  return ok(current_user = 'anon' and auth.uid() is null, 'acting as anon');
-end
-$$;
-
-create function pg_temp.authenticate_as_service_role() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('service_role', null);
-  return ok(current_user = 'service_role' and auth.role() = 'service_role', 'acting as service_role');
-end
-$$;
-
--- Back to the migration owner (postgres), with no JWT.
-create function pg_temp.clear_authentication() returns text
-language plpgsql as $$
-begin
-  perform pg_temp.act('none', null);
-  return ok(current_user = session_user and auth.uid() is null, 'acting as the owner again');
-end
-$$;
-
--- How many rows a statement touched, as the current role (RLS hides rows rather than failing).
-create function pg_temp.rows_affected(statement text) returns bigint
-language plpgsql as $$
-declare
-  n bigint;
-begin
-  execute statement;
-  get diagnostics n = row_count;
-  return n;
-end
-$$;
 
 -- The full isolation check for one table, run as Alice and Bob (two fresh users) and anon.
 -- `columns` and `vals` make a valid row without user_id (which must default to the caller);
@@ -89,47 +16,47 @@ $$;
 create function pg_temp.owner_isolation(tbl text, columns text, vals text, change text) returns setof text
 language plpgsql as $$
 declare
-  alice uuid := pg_temp.get_supabase_uid('alice');
-  bob uuid := pg_temp.get_supabase_uid('bob');
+  alice uuid := tests.get_supabase_uid('alice');
+  bob uuid := tests.get_supabase_uid('bob');
   denied text := format('permission denied for table %s', split_part(tbl, '.', 2));
   rls text := format('new row violates row-level security policy for table "%s"', split_part(tbl, '.', 2));
 begin
-  perform pg_temp.act('authenticated', bob);
+  perform tests.act('authenticated', bob);
   return next lives_ok(format('insert into %s (%s) values (%s)', tbl, columns, vals),
     format('%s: Bob can add a row', tbl));
 
-  perform pg_temp.act('authenticated', alice);
+  perform tests.act('authenticated', alice);
   return next lives_ok(format('insert into %s (%s) values (%s)', tbl, columns, vals),
     format('%s: Alice can add a row', tbl));
   return next results_eq(format('select user_id from %s', tbl), array[alice],
     format('%s: Alice reads exactly her own row, which is hers by default (user_id = auth.uid())', tbl));
-  return next is(pg_temp.rows_affected(format('select from %s where user_id = %L', tbl, bob)), 0::bigint,
+  return next is(tests.rows_affected(format('select from %s where user_id = %L', tbl, bob)), 0::bigint,
     format('%s: Alice cannot read Bob''s row', tbl));
-  return next is(pg_temp.rows_affected(format('update %s set %s where user_id = %L', tbl, change, bob)), 0::bigint,
+  return next is(tests.rows_affected(format('update %s set %s where user_id = %L', tbl, change, bob)), 0::bigint,
     format('%s: Alice cannot change Bob''s row', tbl));
-  return next is(pg_temp.rows_affected(format('delete from %s where user_id = %L', tbl, bob)), 0::bigint,
+  return next is(tests.rows_affected(format('delete from %s where user_id = %L', tbl, bob)), 0::bigint,
     format('%s: Alice cannot delete Bob''s row', tbl));
   return next throws_ok(format('insert into %s (user_id, %s) values (%L, %s)', tbl, columns, bob, vals), '42501', rls,
     format('%s: Alice cannot add a row in Bob''s name', tbl));
   return next throws_ok(format('update %s set user_id = %L', tbl, bob), '42501', rls,
     format('%s: Alice cannot give her row to Bob', tbl));
-  return next is(pg_temp.rows_affected(format('update %s set %s', tbl, change)), 1::bigint,
+  return next is(tests.rows_affected(format('update %s set %s', tbl, change)), 1::bigint,
     format('%s: Alice can change her row', tbl));
-  return next is(pg_temp.rows_affected(format('delete from %s', tbl)), 1::bigint,
+  return next is(tests.rows_affected(format('delete from %s', tbl)), 1::bigint,
     format('%s: Alice can delete her row', tbl));
 
-  perform pg_temp.act('authenticated', bob);
+  perform tests.act('authenticated', bob);
   return next results_eq(format('select user_id from %s where (%s) is not true', tbl, change), array[bob],
     format('%s: Bob''s row is still there, unchanged', tbl));
 
-  perform pg_temp.act('anon', null);
+  perform tests.act('anon', null);
   return next throws_ok(format('select * from %s', tbl), '42501', denied, format('%s: anon cannot read', tbl));
   return next throws_ok(format('insert into %s (%s) values (%s)', tbl, columns, vals), '42501', denied,
     format('%s: anon cannot add', tbl));
   return next throws_ok(format('update %s set %s', tbl, change), '42501', denied, format('%s: anon cannot change', tbl));
   return next throws_ok(format('delete from %s', tbl), '42501', denied, format('%s: anon cannot delete', tbl));
 
-  perform pg_temp.act('none', null);
+  perform tests.act('none', null);
 end
 $$;
 
@@ -194,8 +121,8 @@ select table_privs_are('walker_os', t, r, case when r = 'anon' then array[]::tex
 -- owner isolation, table by table
 -- ---------------------------------------------------------------------------------------------
 
-select pg_temp.create_supabase_user('alice');
-select pg_temp.create_supabase_user('bob');
+select tests.create_supabase_user('alice');
+select tests.create_supabase_user('bob');
 
 select pg_temp.owner_isolation('walker_os.daily_scorecard', 'scorecard_date', $$ '2030-01-01' $$, 'fajr = true');
 select pg_temp.owner_isolation('walker_os.timeblock_sessions', 'block_type, started_at', $$ 'deep_work', '2030-01-01 09:00Z' $$, 'quadrant = ''B''');
@@ -211,16 +138,16 @@ select pg_temp.owner_isolation('walker_os.path_b', 'product', $$ 'SaaS' $$, 'mrr
 -- the service role (the backend, jobs and webhooks) bypasses row-level security
 -- ---------------------------------------------------------------------------------------------
 
-select pg_temp.authenticate_as_service_role();
+select tests.authenticate_as_service_role();
 select is(
   (select count(*) from walker_os.daily_scorecard
-    where user_id in (pg_temp.get_supabase_uid('alice'), pg_temp.get_supabase_uid('bob'))),
+    where user_id in (tests.get_supabase_uid('alice'), tests.get_supabase_uid('bob'))),
   1::bigint,
   'the service role sees every owner''s rows (Bob''s remaining scorecard)');
 select lives_ok(
-  $$ insert into walker_os.path_b (user_id, product) values (pg_temp.get_supabase_uid('alice'), 'From the backend') $$,
+  $$ insert into walker_os.path_b (user_id, product) values (tests.get_supabase_uid('alice'), 'From the backend') $$,
   'the service role can write a row for any owner, naming the owner');
-select pg_temp.clear_authentication();
+select tests.clear_authentication();
 
 select * from finish();
 rollback;
