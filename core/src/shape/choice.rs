@@ -20,13 +20,14 @@ pub trait CheckEnum: Copy + Sized + 'static {
     }
 
     /// [`CheckEnum::parse`] of a string already trimmed.
-    #[inline]
     fn parse_trimmed(t: &str) -> Option<Self> {
-        Self::VALUES
-            .iter()
-            .position(|v| loose_eq(t, v))
-            .and_then(Self::from_index)
+        position(Self::VALUES, t).and_then(Self::from_index)
     }
+}
+
+/// Where `t` is among `values`; not generic, so every enum shares the one copy.
+fn position(values: &[&str], t: &str) -> Option<usize> {
+    values.iter().position(|v| loose_eq(t, v))
 }
 
 #[inline]
@@ -111,8 +112,7 @@ impl<E: CheckEnum> Scalar for ChoiceSpec<E> {
     fn expected(&self) -> &'static str {
         "one of the allowed values in a string"
     }
-    #[inline]
-    fn from_str(&self, s: &str) -> Shaped<E> {
+    fn on_str(&self, s: &str) -> Shaped<E> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
@@ -122,18 +122,18 @@ impl<E: CheckEnum> Scalar for ChoiceSpec<E> {
 
 #[cold]
 fn not_allowed<E: CheckEnum>() -> Problem {
-    Problem {
-        code: code::ENUM,
-        message: format!("must be one of {}", E::VALUES.join(", ")).into(),
-        allowed: E::VALUES,
-    }
+    Problem::with_allowed(
+        code::ENUM,
+        format!("must be one of {}", E::VALUES.join(", ")),
+        E::VALUES,
+    )
 }
 
 impl<E: CheckEnum> super::Kind for ChoiceSpec<E> {
     type Out = E;
-    #[inline]
     fn shape<'de, D: serde::Deserializer<'de>>(&self, d: D) -> Result<Shaped<E>, D::Error> {
-        d.deserialize_any(super::ScalarVisitor(self))
+        let token = d.deserialize_any(super::TokenVisitor)?;
+        Ok(self.on_token(token))
     }
 }
 
@@ -152,10 +152,10 @@ impl Scalar for BoolSpec {
     fn expected(&self) -> &'static str {
         "true or false"
     }
-    fn from_bool(&self, v: bool) -> Shaped<bool> {
+    fn on_bool(&self, v: bool) -> Shaped<bool> {
         Ok(Some(v))
     }
-    fn from_str(&self, s: &str) -> Shaped<bool> {
+    fn on_str(&self, s: &str) -> Shaped<bool> {
         let t = s.trim();
         if t.is_empty() {
             Ok(None)

@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use super::{
-    clean, skip_map, JsonType, Kind, KindInfo, Problem, Scalar, ScalarVisitor, Shaped, SqlType,
+    clean, skip_map, JsonType, Kind, KindInfo, Problem, Scalar, Shaped, SqlType, TokenSeed,
 };
 use crate::error::code;
 
@@ -40,17 +40,8 @@ impl Scalar for Item {
     fn expected(&self) -> &'static str {
         "a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<String> {
+    fn on_str(&self, s: &str) -> Shaped<String> {
         Ok(clean(s)?.map(str::to_owned))
-    }
-}
-
-struct ItemSeed;
-
-impl<'de> DeserializeSeed<'de> for ItemSeed {
-    type Value = Shaped<String>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(ScalarVisitor(&Item))
     }
 }
 
@@ -66,7 +57,8 @@ impl<'de> Visitor<'de> for TextArrayVisitor {
         let mut out = Vec::new();
         let mut problem = None;
         let mut position = 0usize;
-        while let Some(item) = seq.next_element_seed(ItemSeed)? {
+        while let Some(token) = seq.next_element_seed(TokenSeed)? {
+            let item = Item.on_token(token);
             position += 1;
             match item {
                 Ok(Some(s)) => out.push(s),
@@ -217,13 +209,13 @@ impl Scalar for Component {
     fn expected(&self) -> &'static str {
         "a number"
     }
-    fn from_i64(&self, v: i64) -> Shaped<f32> {
-        self.from_f64(v as f64)
+    fn on_i64(&self, v: i64) -> Shaped<f32> {
+        self.on_f64(v as f64)
     }
-    fn from_u64(&self, v: u64) -> Shaped<f32> {
-        self.from_f64(v as f64)
+    fn on_u64(&self, v: u64) -> Shaped<f32> {
+        self.on_f64(v as f64)
     }
-    fn from_f64(&self, v: f64) -> Shaped<f32> {
+    fn on_f64(&self, v: f64) -> Shaped<f32> {
         let f = v as f32;
         if f.is_finite() {
             Ok(Some(f + 0.0))
@@ -233,15 +225,6 @@ impl Scalar for Component {
                 "must be within the range of a 32-bit float",
             ))
         }
-    }
-}
-
-struct ComponentSeed;
-
-impl<'de> DeserializeSeed<'de> for ComponentSeed {
-    type Value = Shaped<f32>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(ScalarVisitor(&Component))
     }
 }
 
@@ -260,7 +243,8 @@ impl<'de> Visitor<'de> for VectorVisitor {
         let mut out = Vec::with_capacity(dims);
         let mut problem = None;
         let mut count = 0usize;
-        while let Some(c) = seq.next_element_seed(ComponentSeed)? {
+        while let Some(token) = seq.next_element_seed(TokenSeed)? {
+            let c = Component.on_token(token);
             count += 1;
             match c {
                 Ok(Some(f)) if count <= dims => out.push(f),

@@ -37,9 +37,14 @@ pub use time::{Date, DateSpec, Timestamp, TimestampSpec};
 /// string that is empty once trimmed), or the problem with it.
 pub type Shaped<T> = Result<Option<T>, Problem>;
 
-/// Why a value was refused, before it is attached to a field name.
+/// Why a value was refused, before it is attached to a field name. Boxed: it is rare, and a
+/// small `Err` keeps every shaped value small on the way through.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct Problem(Box<ProblemDetail>);
+
+/// What a [`Problem`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemDetail {
     /// One of [`crate::error::code`].
     pub code: &'static str,
     /// A predicate to follow the field's name: "must be a string, not a number".
@@ -48,14 +53,36 @@ pub struct Problem {
     pub allowed: &'static [&'static str],
 }
 
+impl std::ops::Deref for Problem {
+    type Target = ProblemDetail;
+    fn deref(&self) -> &ProblemDetail {
+        &self.0
+    }
+}
+
 impl Problem {
     #[cold]
     pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Problem {
+        Problem::with_allowed(code, message, &[])
+    }
+
+    #[cold]
+    pub fn with_allowed(
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+        allowed: &'static [&'static str],
+    ) -> Self {
+        Problem(Box::new(ProblemDetail {
             code,
             message: message.into(),
-            allowed: &[],
-        }
+            allowed,
+        }))
+    }
+
+    /// The same problem under another code.
+    pub(crate) fn recoded(mut self, code: &'static str) -> Self {
+        self.0.code = code;
+        self
     }
 
     #[cold]
@@ -116,80 +143,125 @@ impl<'de, K: Kind> DeserializeSeed<'de> for KindSeed<'_, K> {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Scalars: one visitor serves every spec that reads a single JSON scalar.
+// Scalars: one token visitor reads every JSON scalar for every spec
 // ------------------------------------------------------------------------------------------------
+
+/// One JSON value as read, before a spec interprets it. Every scalar spec reads through the same
+/// (non-generic) [`TokenVisitor`], so the deserializer's `deserialize_any` is instantiated once
+/// rather than once per spec: the shaper's code then fits in the instruction cache.
+#[derive(Debug)]
+pub(crate) enum Token<'de> {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    /// A string without escapes, borrowed from the input.
+    Borrowed(&'de str),
+    /// A string that had escapes.
+    Owned(String),
+    /// An array, already consumed.
+    Array,
+    /// An object, already consumed.
+    Object,
+}
+
+pub(crate) struct TokenVisitor;
+
+impl<'de> Visitor<'de> for TokenVisitor {
+    type Value = Token<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Token<'de>, E> {
+        Ok(Token::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Token<'de>, E> {
+        Ok(Token::I64(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Token<'de>, E> {
+        Ok(Token::U64(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Token<'de>, E> {
+        Ok(Token::F64(v))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Token<'de>, E> {
+        Ok(Token::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Token<'de>, E> {
+        Ok(Token::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Token<'de>, E> {
+        Ok(Token::Owned(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Token<'de>, E> {
+        Ok(Token::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Token<'de>, E> {
+        Ok(Token::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Token<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Token<'de>, A::Error> {
+        skip_seq(seq)?;
+        Ok(Token::Array)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Token<'de>, A::Error> {
+        skip_map(map)?;
+        Ok(Token::Object)
+    }
+}
+
+/// Reads one [`Token`].
+pub(crate) struct TokenSeed;
+
+impl<'de> DeserializeSeed<'de> for TokenSeed {
+    type Value = Token<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Token<'de>, D::Error> {
+        d.deserialize_any(TokenVisitor)
+    }
+}
 
 /// A spec that reads one scalar. Each method defaults to a type error naming what was expected.
 pub(crate) trait Scalar {
     type Out;
     /// "a string", "a whole number", ...: what the error says was expected.
     fn expected(&self) -> &'static str;
-    fn from_str(&self, _s: &str) -> Shaped<Self::Out> {
+    fn on_str(&self, _s: &str) -> Shaped<Self::Out> {
         Err(Problem::wrong_type(self.expected(), "a string"))
     }
-    fn from_i64(&self, _v: i64) -> Shaped<Self::Out> {
+    fn on_i64(&self, _v: i64) -> Shaped<Self::Out> {
         Err(Problem::wrong_type(self.expected(), "a number"))
     }
-    fn from_u64(&self, v: u64) -> Shaped<Self::Out> {
+    fn on_u64(&self, v: u64) -> Shaped<Self::Out> {
         match i64::try_from(v) {
-            Ok(v) => self.from_i64(v),
-            Err(_) => self.from_f64(v as f64),
+            Ok(v) => self.on_i64(v),
+            Err(_) => self.on_f64(v as f64),
         }
     }
-    fn from_f64(&self, _v: f64) -> Shaped<Self::Out> {
+    fn on_f64(&self, _v: f64) -> Shaped<Self::Out> {
         Err(Problem::wrong_type(self.expected(), "a number"))
     }
-    fn from_bool(&self, _v: bool) -> Shaped<Self::Out> {
+    fn on_bool(&self, _v: bool) -> Shaped<Self::Out> {
         Err(Problem::wrong_type(self.expected(), "a boolean"))
     }
-}
 
-pub(crate) struct ScalarVisitor<'k, S>(pub &'k S);
-
-impl<'de, S: Scalar> Visitor<'de> for ScalarVisitor<'_, S> {
-    type Value = Shaped<S::Out>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.expected())
-    }
+    /// Interprets a token; `null` is `None` for every spec.
     #[inline]
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(self.0.from_bool(v))
-    }
-    #[inline]
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(self.0.from_i64(v))
-    }
-    #[inline]
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(self.0.from_u64(v))
-    }
-    #[inline]
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(self.0.from_f64(v))
-    }
-    #[inline]
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.0.from_str(v))
-    }
-    #[inline]
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Ok(None))
-    }
-    #[inline]
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Ok(None))
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq)?;
-        Ok(Err(Problem::wrong_type(self.0.expected(), "an array")))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map)?;
-        Ok(Err(Problem::wrong_type(self.0.expected(), "an object")))
+    fn on_token(&self, token: Token<'_>) -> Shaped<Self::Out> {
+        match token {
+            Token::Null => Ok(None),
+            Token::Bool(v) => self.on_bool(v),
+            Token::I64(v) => self.on_i64(v),
+            Token::U64(v) => self.on_u64(v),
+            Token::F64(v) => self.on_f64(v),
+            Token::Borrowed(s) => self.on_str(s),
+            Token::Owned(s) => self.on_str(&s),
+            Token::Array => Err(Problem::wrong_type(self.expected(), "an array")),
+            Token::Object => Err(Problem::wrong_type(self.expected(), "an object")),
+        }
     }
 }
 
@@ -210,12 +282,12 @@ macro_rules! scalar_kind {
     ($($spec:ty => $out:ty),* $(,)?) => {$(
         impl $crate::shape::Kind for $spec {
             type Out = $out;
-            #[inline]
             fn shape<'de, D: serde::Deserializer<'de>>(
                 &self,
                 d: D,
             ) -> Result<$crate::shape::Shaped<Self::Out>, D::Error> {
-                d.deserialize_any($crate::shape::ScalarVisitor(self))
+                let token = d.deserialize_any($crate::shape::TokenVisitor)?;
+                Ok(<Self as $crate::shape::Scalar>::on_token(self, token))
             }
         }
     )*};
@@ -249,7 +321,10 @@ pub(crate) fn has_nul(b: &[u8]) -> bool {
             return true;
         }
     }
-    chunks.remainder().iter().any(|&b| b == 0)
+    // A loop over the last few bytes is cheaper than the call into memchr that `contains` makes.
+    #[allow(clippy::manual_contains)]
+    let tail = chunks.remainder().iter().any(|&b| b == 0);
+    tail
 }
 
 /// Trims a string; empty becomes `None`; a NUL character (which Postgres text cannot hold) is a
@@ -274,17 +349,12 @@ fn nul_problem() -> Problem {
 /// A nullable field: absent (not sent: on insert the database default applies, in a patch the
 /// column is left alone), explicitly `null`, or set. Serialises `Null` as `null`; records skip
 /// `Absent` fields entirely.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Nullable<T> {
+    #[default]
     Absent,
     Null,
     Set(T),
-}
-
-impl<T> Default for Nullable<T> {
-    fn default() -> Self {
-        Nullable::Absent
-    }
 }
 
 impl<T> Nullable<T> {

@@ -62,10 +62,10 @@ impl Scalar for IntSpec {
     fn expected(&self) -> &'static str {
         "a whole number"
     }
-    fn from_i64(&self, v: i64) -> Shaped<i32> {
+    fn on_i64(&self, v: i64) -> Shaped<i32> {
         self.check(v)
     }
-    fn from_f64(&self, v: f64) -> Shaped<i32> {
+    fn on_f64(&self, v: f64) -> Shaped<i32> {
         if v.fract() != 0.0 || !v.is_finite() {
             return Err(Problem::wrong_type("a whole number", "a fraction"));
         }
@@ -74,7 +74,7 @@ impl Scalar for IntSpec {
         }
         self.check(v as i64)
     }
-    fn from_str(&self, s: &str) -> Shaped<i32> {
+    fn on_str(&self, s: &str) -> Shaped<i32> {
         let t = s.trim();
         if t.is_empty() {
             return Ok(None);
@@ -83,7 +83,7 @@ impl Scalar for IntSpec {
             return self.check(v);
         }
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => self.from_f64(v),
+            Ok(v) if v.is_finite() => self.on_f64(v),
             _ => Err(Problem::wrong_type(
                 "a whole number",
                 "a string that is not one",
@@ -130,16 +130,16 @@ impl Scalar for FloatSpec {
     fn expected(&self) -> &'static str {
         "a number"
     }
-    fn from_i64(&self, v: i64) -> Shaped<f64> {
+    fn on_i64(&self, v: i64) -> Shaped<f64> {
         self.check(v as f64)
     }
-    fn from_u64(&self, v: u64) -> Shaped<f64> {
+    fn on_u64(&self, v: u64) -> Shaped<f64> {
         self.check(v as f64)
     }
-    fn from_f64(&self, v: f64) -> Shaped<f64> {
+    fn on_f64(&self, v: f64) -> Shaped<f64> {
         self.check(v)
     }
-    fn from_str(&self, s: &str) -> Shaped<f64> {
+    fn on_str(&self, s: &str) -> Shaped<f64> {
         let t = s.trim();
         if t.is_empty() {
             return Ok(None);
@@ -346,13 +346,13 @@ impl Scalar for NumericSpec {
     fn expected(&self) -> &'static str {
         "a number"
     }
-    fn from_i64(&self, v: i64) -> Shaped<Decimal> {
+    fn on_i64(&self, v: i64) -> Shaped<Decimal> {
         self.check(v as i128 * pow10(self.scale) as i128)
     }
-    fn from_u64(&self, v: u64) -> Shaped<Decimal> {
+    fn on_u64(&self, v: u64) -> Shaped<Decimal> {
         self.check(v as i128 * pow10(self.scale) as i128)
     }
-    fn from_f64(&self, v: f64) -> Shaped<Decimal> {
+    fn on_f64(&self, v: f64) -> Shaped<Decimal> {
         if !v.is_finite() {
             return Err(Problem::new(code::RANGE, "must be a finite number"));
         }
@@ -369,7 +369,7 @@ impl Scalar for NumericSpec {
         }
         self.check(rounded as i128)
     }
-    fn from_str(&self, s: &str) -> Shaped<Decimal> {
+    fn on_str(&self, s: &str) -> Shaped<Decimal> {
         let t = s.trim();
         if t.is_empty() {
             return Ok(None);
@@ -378,7 +378,7 @@ impl Scalar for NumericSpec {
             return r;
         }
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => self.from_f64(v),
+            Ok(v) if v.is_finite() => self.on_f64(v),
             _ => Err(Problem::wrong_type("a number", "a string that is not one")),
         }
     }

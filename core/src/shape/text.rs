@@ -110,8 +110,7 @@ impl Scalar for TextSpec {
     fn expected(&self) -> &'static str {
         "a string"
     }
-    #[inline]
-    fn from_str(&self, s: &str) -> Shaped<String> {
+    fn on_str(&self, s: &str) -> Shaped<String> {
         let Some(t) = clean(s)? else { return Ok(None) };
         check_chars(t, self.min_chars, self.max_chars)?;
         Ok(Some(t.to_owned()))
@@ -204,7 +203,7 @@ impl Scalar for EmailSpec {
     fn expected(&self) -> &'static str {
         "an email address"
     }
-    fn from_str(&self, s: &str) -> Shaped<Email> {
+    fn on_str(&self, s: &str) -> Shaped<Email> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
@@ -311,7 +310,7 @@ impl Scalar for PhoneSpec {
     fn expected(&self) -> &'static str {
         "a phone number in a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<Phone> {
+    fn on_str(&self, s: &str) -> Shaped<Phone> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
@@ -381,7 +380,7 @@ impl Scalar for UrlSpec {
     fn expected(&self) -> &'static str {
         "a URL in a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<HttpUrl> {
+    fn on_str(&self, s: &str) -> Shaped<HttpUrl> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
@@ -459,7 +458,7 @@ impl Scalar for ThreadIdSpec {
     fn expected(&self) -> &'static str {
         "a thread id in a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<ThreadId> {
+    fn on_str(&self, s: &str) -> Shaped<ThreadId> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
@@ -492,7 +491,7 @@ impl Scalar for UuidSpec {
     fn expected(&self) -> &'static str {
         "a UUID in a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<uuid::Uuid> {
+    fn on_str(&self, s: &str) -> Shaped<uuid::Uuid> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };

@@ -158,7 +158,7 @@ impl Scalar for DateSpec {
     fn expected(&self) -> &'static str {
         "a date in a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<Date> {
+    fn on_str(&self, s: &str) -> Shaped<Date> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
@@ -342,14 +342,13 @@ impl Scalar for TimestampSpec {
     fn expected(&self) -> &'static str {
         "a timestamp in a string"
     }
-    fn from_str(&self, s: &str) -> Shaped<Timestamp> {
+    fn on_str(&self, s: &str) -> Shaped<Timestamp> {
         let Some(t) = trim_blank(s) else {
             return Ok(None);
         };
-        Timestamp::parse(t).map(Some).map_err(|p| Problem {
-            code: code::FORMAT,
-            ..p
-        })
+        Timestamp::parse(t)
+            .map(Some)
+            .map_err(|p| p.recoded(code::FORMAT))
     }
 }
 

@@ -77,7 +77,7 @@ fn check_sum(d: &mut Draft, mode: Mode, errs: &mut ValidationErrors) {
             _ => return,
         };
     }
-    if sum != 100_00 {
+    if sum != 10_000 {
         errs.push(FieldError::new(
             SUM_FIELD,
             code::SUM,
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn the_default_percentages_add_up_to_100_and_match_the_columns() {
-        assert_eq!(DEFAULT_PCT_UNITS.iter().sum::<i64>(), 100_00);
+        assert_eq!(DEFAULT_PCT_UNITS.iter().sum::<i64>(), 10_000);
         let names = [
             "fixed_costs_pct",
             "freedom_pct",

@@ -74,7 +74,7 @@ fn db_constraints(client: &mut Client, t: &TableDef) -> Vec<DbConstraint> {
                     array(select a.attname::text from unnest(c.conkey) with ordinality as k(attnum, i)
                           join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum order by k.i)
                from pg_constraint c
-              where c.conrelid = $1::text::regclass and c.contype in ('c', 'u', 'p')",
+              where c.conrelid = $1::text::regclass and c.contype in ('c', 'u', 'p', 'f')",
             &[&support::quoted(t)],
         )
         .unwrap()
@@ -90,7 +90,12 @@ fn db_constraints(client: &mut Client, t: &TableDef) -> Vec<DbConstraint> {
 
 /// The values quoted in `... = ANY (ARRAY['a'::text, 'b'::text])` or `IN ('a', 'b')`.
 fn quoted_values(definition: &str) -> BTreeSet<String> {
-    definition.split('\'').skip(1).step_by(2).map(|s| s.replace("''", "'")).collect()
+    definition
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.replace("''", "'"))
+        .collect()
 }
 
 /// The number after `op` in a deparsed check (`(lead_score >= 0)`, `(hours <= (24)::double precision)`).
@@ -128,6 +133,21 @@ fn constant(default: &str) -> Option<Value> {
     }
 }
 
+/// `(schema, table, column)` of `FOREIGN KEY (email) REFERENCES dyniq.leads(email) ...`.
+fn references(definition: &str) -> Option<(String, String, String)> {
+    let rest = &definition[definition.find("REFERENCES ")? + "REFERENCES ".len()..];
+    let (table, rest) = rest.split_once('(')?;
+    let (schema, table) = table.trim().split_once('.')?;
+    let column = rest.split_once(')')?.0;
+    (!column.contains(',')).then(|| {
+        (
+            schema.to_string(),
+            table.to_string(),
+            column.trim().to_string(),
+        )
+    })
+}
+
 fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
@@ -141,7 +161,10 @@ fn compare_default(c: &Column, db: &DbColumn, out: &mut Vec<String>, at: &str) {
     match (c.default, &db.default) {
         (ColumnDefault::Generated, _) if db.generated => {}
         (ColumnDefault::Generated, _) => out.push(mismatch("generated".into())),
-        (_, _) if db.generated => out.push(format!("{at}: the database generates it; core says {:?}", c.default)),
+        (_, _) if db.generated => out.push(format!(
+            "{at}: the database generates it; core says {:?}",
+            c.default
+        )),
         (ColumnDefault::None, None) => {}
         (ColumnDefault::Server(expr), Some(d)) if expr == d => {}
         (ColumnDefault::Constant(json), Some(d)) => {
@@ -157,49 +180,112 @@ fn compare_default(c: &Column, db: &DbColumn, out: &mut Vec<String>, at: &str) {
 
 /// Checks one CHECK constraint on one column against the column's description; returns what it
 /// accounted for.
-fn compare_check(c: &Column, check: &DbConstraint, out: &mut Vec<String>, at: &str) -> &'static str {
+fn compare_check(
+    c: &Column,
+    check: &DbConstraint,
+    out: &mut Vec<String>,
+    at: &str,
+) -> &'static str {
     let def = &check.definition;
     let k = &c.kind;
     if def.contains("= ANY (ARRAY[") || def.contains(" IN (") {
         let db: BTreeSet<String> = quoted_values(def);
         let core: BTreeSet<String> = k.enum_values.iter().map(|s| s.to_string()).collect();
         if db != core {
-            out.push(format!("{at}: enum values: core {core:?}, database {db:?} ({})", check.name));
+            out.push(format!(
+                "{at}: enum values: core {core:?}, database {db:?} ({})",
+                check.name
+            ));
         }
         "enum"
     } else if def.contains("char_length(") {
         let (min, max) = (bound(def, ">="), bound(def, "<="));
         let core = (k.min_length.map(f64::from), k.max_length.map(f64::from));
         if (min, max) != core {
-            out.push(format!("{at}: length: core {core:?}, database {:?} ({})", (min, max), check.name));
+            out.push(format!(
+                "{at}: length: core {core:?}, database {:?} ({})",
+                (min, max),
+                check.name
+            ));
         }
         "length"
     } else if def.contains(" ~ '") {
         match k.format.and_then(|f| f.db_pattern()) {
             Some(p) if def.contains(p) => {}
-            other => out.push(format!("{at}: format: core pattern {other:?}, database {def}")),
+            other => out.push(format!(
+                "{at}: format: core pattern {other:?}, database {def}"
+            )),
         }
         "format"
     } else if def.contains("jsonb_typeof(") {
         if !def.contains("'object'") || k.json_type != JsonType::Object {
-            out.push(format!("{at}: json type: core {:?}, database {def}", k.json_type));
+            out.push(format!(
+                "{at}: json type: core {:?}, database {def}",
+                k.json_type
+            ));
         }
         "object"
     } else if def.contains(">=") || def.contains("<=") {
         let db = (bound(def, ">="), bound(def, "<="));
         if db != (k.minimum, k.maximum) {
-            out.push(format!("{at}: range: core {:?}, database {db:?} ({})", (k.minimum, k.maximum), check.name));
+            out.push(format!(
+                "{at}: range: core {:?}, database {db:?} ({})",
+                (k.minimum, k.maximum),
+                check.name
+            ));
         }
         "range"
     } else {
-        out.push(format!("{at}: a check the core does not understand: {} {def}", check.name));
+        out.push(format!(
+            "{at}: a check the core does not understand: {} {def}",
+            check.name
+        ));
         "?"
     }
 }
 
-fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
+/// One table as the database has it.
+struct DbTable {
+    columns: Vec<DbColumn>,
+    constraints: Vec<DbConstraint>,
+}
+
+fn fetch(client: &mut Client, t: &TableDef) -> DbTable {
+    DbTable {
+        columns: db_columns(client, t),
+        constraints: db_constraints(client, t),
+    }
+}
+
+/// Every difference between the registry and the database's tables (`in_db`, read with `fetch`).
+fn drift(
+    in_db: &BTreeSet<(String, String)>,
+    mut fetch: impl FnMut(&TableDef) -> DbTable,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (schema, table) in in_db {
+        if registry::table(schema, table).is_none() {
+            out.push(format!(
+                "{schema}.{table}: in the database, not in the registry"
+            ));
+        }
+    }
+    for t in registry::all() {
+        if !in_db.contains(&(t.schema.to_string(), t.name.to_string())) {
+            out.push(format!(
+                "{}: in the registry, not in the database",
+                t.qualified_name()
+            ));
+            continue;
+        }
+        compare_table(t, &fetch(t), &mut out);
+    }
+    out
+}
+
+fn compare_table(t: &TableDef, db_table: &DbTable, out: &mut Vec<String>) {
     let name = t.qualified_name();
-    let columns = db_columns(client, t);
+    let columns = &db_table.columns;
     let by_name: BTreeMap<&str, &DbColumn> = columns.iter().map(|c| (c.name.as_str(), c)).collect();
     for c in t.columns() {
         let at = format!("{name}.{}", c.name);
@@ -209,10 +295,16 @@ fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
         };
         let core_type = c.kind.sql.to_sql();
         if core_type != db.sql_type {
-            out.push(format!("{at}: type: core {core_type}, database {}", db.sql_type));
+            out.push(format!(
+                "{at}: type: core {core_type}, database {}",
+                db.sql_type
+            ));
         }
         if c.nullable != db.nullable {
-            out.push(format!("{at}: nullable: core {}, database {}", c.nullable, db.nullable));
+            out.push(format!(
+                "{at}: nullable: core {}, database {}",
+                c.nullable, db.nullable
+            ));
         }
         compare_default(c, db, out, &at);
         let db_required = !db.nullable && db.default.is_none() && !db.generated;
@@ -223,16 +315,21 @@ fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
             ));
         }
         if db.generated && c.insertable {
-            out.push(format!("{at}: generated by the database, but the core lets clients write it"));
+            out.push(format!(
+                "{at}: generated by the database, but the core lets clients write it"
+            ));
         }
     }
-    for db in &columns {
+    for db in columns {
         if !t.has_column(&db.name) {
-            out.push(format!("{name}.{}: in the database ({}), not in the core", db.name, db.sql_type));
+            out.push(format!(
+                "{name}.{}: in the database ({}), not in the core",
+                db.name, db.sql_type
+            ));
         }
     }
 
-    let constraints = db_constraints(client, t);
+    let constraints = &db_table.constraints;
     let mut covered: BTreeSet<(String, &'static str)> = BTreeSet::new();
     for check in constraints.iter().filter(|c| c.kind == 'c') {
         match check.columns.as_slice() {
@@ -241,7 +338,10 @@ fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
                     let what = compare_check(c, check, out, &format!("{name}.{column}"));
                     covered.insert((column.clone(), what));
                 }
-                None => out.push(format!("{name}.{column}: check {} on a column the core does not have", check.name)),
+                None => out.push(format!(
+                    "{name}.{column}: check {} on a column the core does not have",
+                    check.name
+                )),
             },
             _ => {
                 if !t.rules.iter().any(|r| r.constraint == check.name) {
@@ -255,9 +355,43 @@ fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
             }
         }
     }
+    // A column that refers to another (`quiz_responses.email` to `leads.email`) gets its format from
+    // the referenced column's check, provided the core gives both the same format.
+    for fk in constraints.iter().filter(|c| c.kind == 'f') {
+        let [column] = fk.columns.as_slice() else {
+            continue;
+        };
+        let Some(target) = references(&fk.definition) else {
+            continue;
+        };
+        let target_format = registry::table(&target.0, &target.1)
+            .and_then(|t| t.column(&target.2))
+            .and_then(|c| c.kind.format);
+        // Only formats that a CHECK enforces matter here; a UUID is the column's type.
+        let mine = t
+            .column(column)
+            .and_then(|c| c.kind.format)
+            .filter(|f| f.db_pattern().is_some());
+        match (mine, target_format) {
+            (Some(a), Some(b)) if a == b => {
+                covered.insert((column.clone(), "format"));
+            }
+            (None, _) => {}
+            (mine, theirs) => out.push(format!(
+                "{name}.{column}: format {mine:?}, but it refers to {}.{}.{} whose format is {theirs:?}",
+                target.0, target.1, target.2
+            )),
+        }
+    }
     for rule in t.rules {
-        if !constraints.iter().any(|c| c.kind == 'c' && c.name == rule.constraint) {
-            out.push(format!("{name}: the core's rule {} has no check constraint in the database", rule.constraint));
+        if !constraints
+            .iter()
+            .any(|c| c.kind == 'c' && c.name == rule.constraint)
+        {
+            out.push(format!(
+                "{name}: the core's rule {} has no check constraint in the database",
+                rule.constraint
+            ));
         }
     }
     // What the core enforces must have a constraint behind it.
@@ -266,54 +400,193 @@ fn compare_table(client: &mut Client, t: &TableDef, out: &mut Vec<String>) {
         let has = |what| covered.contains(&(c.name.to_string(), what));
         let at = format!("{name}.{}", c.name);
         if !k.enum_values.is_empty() && !has("enum") {
-            out.push(format!("{at}: the core allows {:?}, the database has no enum check", k.enum_values));
+            out.push(format!(
+                "{at}: the core allows {:?}, the database has no enum check",
+                k.enum_values
+            ));
         }
         if (k.minimum.is_some() || k.maximum.is_some()) && !has("range") {
-            out.push(format!("{at}: the core bounds it {:?}, the database has no range check", (k.minimum, k.maximum)));
+            out.push(format!(
+                "{at}: the core bounds it {:?}, the database has no range check",
+                (k.minimum, k.maximum)
+            ));
         }
         if k.min_length.is_some() && !has("length") {
-            out.push(format!("{at}: the core needs at least {:?} characters, the database has no length check", k.min_length));
+            out.push(format!(
+                "{at}: the core needs at least {:?} characters, the database has no length check",
+                k.min_length
+            ));
         }
         if k.format.and_then(|f| f.db_pattern()).is_some() && !has("format") {
-            out.push(format!("{at}: the core checks {:?}, the database has no format check", k.format));
+            out.push(format!(
+                "{at}: the core checks {:?}, the database has no format check",
+                k.format
+            ));
         }
         if k.json_type == JsonType::Object && !has("object") {
-            out.push(format!("{at}: the core wants an object, the database has no jsonb_typeof check"));
+            out.push(format!(
+                "{at}: the core wants an object, the database has no jsonb_typeof check"
+            ));
         }
     }
 
     let keys = |kind: char| -> BTreeSet<Vec<String>> {
-        constraints.iter().filter(|c| c.kind == kind).map(|c| c.columns.clone()).collect()
+        constraints
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| c.columns.clone())
+            .collect()
     };
-    let core_unique: BTreeSet<Vec<String>> =
-        t.unique.iter().map(|k| k.iter().map(|s| s.to_string()).collect()).collect();
+    let core_unique: BTreeSet<Vec<String>> = t
+        .unique
+        .iter()
+        .map(|k| k.iter().map(|s| s.to_string()).collect())
+        .collect();
     if keys('u') != core_unique {
-        out.push(format!("{name}: unique keys: core {core_unique:?}, database {:?}", keys('u')));
+        out.push(format!(
+            "{name}: unique keys: core {core_unique:?}, database {:?}",
+            keys('u')
+        ));
     }
-    let core_pk: BTreeSet<Vec<String>> = [t.primary_key.iter().map(|s| s.to_string()).collect()].into();
+    let core_pk: BTreeSet<Vec<String>> =
+        [t.primary_key.iter().map(|s| s.to_string()).collect()].into();
     if keys('p') != core_pk {
-        out.push(format!("{name}: primary key: core {core_pk:?}, database {:?}", keys('p')));
+        out.push(format!(
+            "{name}: primary key: core {core_pk:?}, database {:?}",
+            keys('p')
+        ));
     }
 }
 
 #[test]
 fn the_registry_mirrors_the_migrated_database() {
-    let Some(mut client) = support::database() else { return };
+    let Some(mut client) = support::database() else {
+        return;
+    };
     let in_db = db_tables(&mut client);
-    let mut out = Vec::new();
-    for (schema, table) in &in_db {
-        if registry::table(schema, table).is_none() {
-            out.push(format!("{schema}.{table}: in the database, not in the registry"));
+    let out = drift(&in_db, |t| fetch(&mut client, t));
+    assert!(
+        out.is_empty(),
+        "drift between rowgate-core and the database:
+  {}",
+        out.join(
+            "
+  "
+        )
+    );
+}
+
+/// The drift found once `tables` changes the list of the database's tables and `leads` what it
+/// reports of dyniq.leads; `None` when the database tests are skipped.
+fn drift_with(
+    tables: impl Fn(&mut BTreeSet<(String, String)>),
+    leads: impl Fn(&mut DbTable),
+) -> Option<Vec<String>> {
+    let mut client = support::database()?;
+    let mut in_db = db_tables(&mut client);
+    tables(&mut in_db);
+    Some(drift(&in_db, |t| {
+        let mut table = fetch(&mut client, t);
+        if (t.schema, t.name) == ("dyniq", "leads") {
+            leads(&mut table);
         }
-    }
-    for t in registry::all() {
-        if !in_db.contains(&(t.schema.to_string(), t.name.to_string())) {
-            out.push(format!("{}: in the registry, not in the database", t.qualified_name()));
-            continue;
-        }
-        compare_table(&mut client, t, &mut out);
-    }
-    assert!(out.is_empty(), "drift between rowgate-core and the database:\n  {}", out.join("\n  "));
+        table
+    }))
+}
+
+fn assert_reported(out: Option<Vec<String>>, expected: &str) {
+    let Some(out) = out else { return };
+    assert!(
+        out.iter().any(|line| line.contains(expected)),
+        "expected {expected:?} among {out:#?}"
+    );
+}
+
+#[test]
+fn a_changed_enum_is_reported_with_both_sides() {
+    let out = drift_with(
+        |_| {},
+        |t| {
+            let check = t
+                .constraints
+                .iter_mut()
+                .find(|c| c.name == "leads_tier_check")
+                .unwrap();
+            check.definition = check
+                .definition
+                .replace("'COLD'::text", "'COLD'::text, 'TEPID'::text");
+        },
+    );
+    assert_reported(
+        out,
+        r#"dyniq.leads.tier: enum values: core {"COLD", "HOT", "WARM"}, database {"COLD", "HOT", "TEPID", "WARM"}"#,
+    );
+}
+
+#[test]
+fn a_column_only_in_the_database_is_reported() {
+    let out = drift_with(
+        |_| {},
+        |t| {
+            t.columns.push(DbColumn {
+                name: "nickname".into(),
+                sql_type: "text".into(),
+                nullable: true,
+                default: None,
+                generated: false,
+            });
+        },
+    );
+    assert_reported(
+        out,
+        "dyniq.leads.nickname: in the database (text), not in the core",
+    );
+}
+
+#[test]
+fn a_changed_length_nullability_or_default_is_reported() {
+    let out = drift_with(
+        |_| {},
+        |t| {
+            for c in &mut t.columns {
+                match c.name.as_str() {
+                    "email" => c.sql_type = "character varying(100)".into(),
+                    "name" => c.nullable = false,
+                    "pain_points" => c.default = Some("'{x}'::text[]".into()),
+                    _ => {}
+                }
+            }
+        },
+    );
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.email: type: core character varying(320), database character varying(100)",
+    );
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.name: nullable: core true, database false",
+    );
+    assert_reported(out, "dyniq.leads.pain_points: default: core []");
+}
+
+#[test]
+fn a_dropped_check_is_reported() {
+    let out = drift_with(
+        |_| {},
+        |t| t.constraints.retain(|c| c.name != "leads_lead_score_range"),
+    );
+    assert_reported(out, "dyniq.leads.lead_score: the core bounds it (Some(0.0), Some(100.0)), the database has no range check");
+}
+
+#[test]
+fn a_table_missing_from_the_registry_is_reported() {
+    let out = drift_with(
+        |tables| {
+            tables.insert(("dyniq".into(), "invoices".into()));
+        },
+        |_| {},
+    );
+    assert_reported(out, "dyniq.invoices: in the database, not in the registry");
 }
 
 #[test]
@@ -323,11 +596,23 @@ fn the_drift_test_reads_constraints_as_postgres_prints_them() {
         ["COLD", "HOT", "WARM"].map(String::from).into()
     );
     let def = "CHECK (((hours >= (0)::double precision) AND (hours <= (24)::double precision)))";
-    assert_eq!((bound(def, ">="), bound(def, "<=")), (Some(0.0), Some(24.0)));
+    assert_eq!(
+        (bound(def, ">="), bound(def, "<=")),
+        (Some(0.0), Some(24.0))
+    );
     assert_eq!(bound("CHECK ((likes >= 0))", "<="), None);
-    assert_eq!(constant("'planned'::text"), Some(Value::String("planned".into())));
+    assert_eq!(
+        constant("'planned'::text"),
+        Some(Value::String("planned".into()))
+    );
     assert_eq!(constant("'{}'::jsonb"), Some(serde_json::json!({})));
     assert_eq!(constant("'{}'::text[]"), Some(serde_json::json!([])));
     assert_eq!(constant("12.5"), Some(serde_json::json!(12.5)));
     assert_eq!(constant("now()"), None);
+    assert_eq!(
+        references(
+            "FOREIGN KEY (email) REFERENCES dyniq.leads(email) ON UPDATE CASCADE ON DELETE CASCADE"
+        ),
+        Some(("dyniq".into(), "leads".into(), "email".into()))
+    );
 }

@@ -9,7 +9,11 @@ use rowgate_core::table::TableDef;
 use crate::support;
 
 fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
+    TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    })
 }
 
 /// Runs `check` over `strategy` for every registered table.
@@ -28,14 +32,18 @@ fn for_every_table<S: Strategy>(
 
 #[test]
 fn shaping_never_panics_on_arbitrary_json() {
-    for_every_table(128, |_| support::any_json(), |t, v| {
-        let bytes = serde_json::to_vec(&v).unwrap();
-        let _ = t.shape_insert(&bytes);
-        let _ = t.shape_insert_value(&v);
-        let _ = t.shape_patch(&bytes);
-        let _ = t.shape_insert_many_value(&serde_json::json!([v, v]));
-        Ok(())
-    });
+    for_every_table(
+        128,
+        |_| support::any_json(),
+        |t, v| {
+            let bytes = serde_json::to_vec(&v).unwrap();
+            let _ = t.shape_insert(&bytes);
+            let _ = t.shape_insert_value(&v);
+            let _ = t.shape_patch(&bytes);
+            let _ = t.shape_insert_many_value(&serde_json::json!([v, v]));
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -54,12 +62,16 @@ fn shaping_never_panics_on_real_field_names_holding_wrong_types() {
 fn shaping_never_panics_on_arbitrary_bytes() {
     let bytes = proptest::collection::vec(any::<u8>(), 0..200);
     let json_ish = "[{}\\[\\]\":,0-9a-z \\\\]{0,80}".prop_map(String::into_bytes);
-    for_every_table(64, |_| prop_oneof![bytes.clone(), json_ish.clone()], |t, b| {
-        let _ = t.shape_insert(&b);
-        let _ = t.shape_insert_many(&b);
-        let _ = t.shape_patch(&b);
-        Ok(())
-    });
+    for_every_table(
+        64,
+        |_| prop_oneof![bytes.clone(), json_ish.clone()],
+        |t, b| {
+            let _ = t.shape_insert(&b);
+            let _ = t.shape_insert_many(&b);
+            let _ = t.shape_patch(&b);
+            Ok(())
+        },
+    );
 }
 
 #[test]
@@ -69,7 +81,11 @@ fn a_refused_record_always_says_why() {
             prop_assert!(!errors.is_empty());
             for e in &errors {
                 prop_assert!(!e.message.is_empty());
-                prop_assert!(rowgate_core::error::code::ALL.contains(&e.code), "{}", e.code);
+                prop_assert!(
+                    rowgate_core::error::code::ALL.contains(&e.code),
+                    "{}",
+                    e.code
+                );
             }
         }
         Ok(())
@@ -81,11 +97,18 @@ fn shaping_a_shaped_record_returns_it_unchanged() {
     for t in registry::all() {
         let accepted = std::cell::Cell::new(0u32);
         let result = runner(256).run(&support::record(t), |v| {
-            let Ok(first) = t.shape_insert_value(&v) else { return Ok(()) };
+            let Ok(first) = t.shape_insert_value(&v) else {
+                return Ok(());
+            };
             accepted.set(accepted.get() + 1);
             let json = serde_json::to_vec(&first).unwrap();
             let second = t.shape_insert(&json);
-            prop_assert_eq!(second.as_ref(), Ok(&first), "{}", String::from_utf8_lossy(&json));
+            prop_assert_eq!(
+                second.as_ref(),
+                Ok(&first),
+                "{}",
+                String::from_utf8_lossy(&json)
+            );
             prop_assert_eq!(serde_json::to_vec(&second.unwrap()).unwrap(), json);
             Ok(())
         });
@@ -93,17 +116,28 @@ fn shaping_a_shaped_record_returns_it_unchanged() {
             panic!("{}: {e}", t.qualified_name());
         }
         let accepted = accepted.get();
-        assert!(accepted >= 8, "{}: only {accepted} of 256 generated records shaped; the generator needs work", t.qualified_name());
+        assert!(
+            accepted >= 8,
+            "{}: only {accepted} of 256 generated records shaped; the generator needs work",
+            t.qualified_name()
+        );
     }
 }
 
 #[test]
 fn shaping_a_shaped_patch_returns_it_unchanged() {
     for_every_table(256, support::record, |t, v| {
-        let Ok(first) = t.shape_patch_value(&v) else { return Ok(()) };
+        let Ok(first) = t.shape_patch_value(&v) else {
+            return Ok(());
+        };
         let json = serde_json::to_vec(&first).unwrap();
         let second = t.shape_patch(&json);
-        prop_assert_eq!(second.as_ref(), Ok(&first), "{}", String::from_utf8_lossy(&json));
+        prop_assert_eq!(
+            second.as_ref(),
+            Ok(&first),
+            "{}",
+            String::from_utf8_lossy(&json)
+        );
         Ok(())
     });
 }
@@ -120,24 +154,28 @@ fn bytes_and_parsed_values_shape_alike() {
 
 #[test]
 fn a_bulk_insert_is_the_records_shaped_one_by_one() {
-    for_every_table(64, |t| proptest::collection::vec(support::record(t), 0..4), |t, records| {
-        let many = t.shape_insert_many_value(&serde_json::Value::Array(records.clone()));
-        let one_by_one: Vec<_> = records.iter().map(|r| t.shape_insert_value(r)).collect();
-        match many {
-            Ok(shaped) => {
-                prop_assert_eq!(shaped.len(), records.len());
-                for (a, b) in shaped.iter().zip(&one_by_one) {
-                    prop_assert_eq!(Ok(a), b.as_ref());
+    for_every_table(
+        64,
+        |t| proptest::collection::vec(support::record(t), 0..4),
+        |t, records| {
+            let many = t.shape_insert_many_value(&serde_json::Value::Array(records.clone()));
+            let one_by_one: Vec<_> = records.iter().map(|r| t.shape_insert_value(r)).collect();
+            match many {
+                Ok(shaped) => {
+                    prop_assert_eq!(shaped.len(), records.len());
+                    for (a, b) in shaped.iter().zip(&one_by_one) {
+                        prop_assert_eq!(Ok(a), b.as_ref());
+                    }
+                }
+                Err(errors) => {
+                    prop_assert!(one_by_one.iter().any(Result::is_err));
+                    for e in &errors {
+                        let i = e.index.expect("a bulk error names its record");
+                        prop_assert!(one_by_one[i].is_err());
+                    }
                 }
             }
-            Err(errors) => {
-                prop_assert!(one_by_one.iter().any(Result::is_err));
-                for e in &errors {
-                    let i = e.index.expect("a bulk error names its record");
-                    prop_assert!(one_by_one[i].is_err());
-                }
-            }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
 }

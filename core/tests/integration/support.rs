@@ -15,7 +15,13 @@ fn messy(s: String) -> impl Strategy<Value = String> {
         let mixed: String = s
             .chars()
             .enumerate()
-            .map(|(i, c)| if bits >> (i % 64) & 1 == 1 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .map(|(i, c)| {
+                if bits >> (i % 64) & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect();
         match pad {
             0 => mixed,
@@ -30,8 +36,12 @@ fn text(max: Option<u32>) -> BoxedStrategy<Value> {
     let short = max.unwrap_or(60).min(60) as usize;
     let long = max.map(|m| m as usize);
     let mut options: Vec<BoxedStrategy<String>> = vec![
-        proptest::string::string_regex(&format!("[ a-zA-Z0-9,.'éßü-]{{0,{short}}}")).unwrap().boxed(),
-        proptest::string::string_regex(&format!("\\PC{{0,{short}}}")).unwrap().boxed(),
+        proptest::string::string_regex(&format!("[ a-zA-Z0-9,.'éßü-]{{0,{short}}}"))
+            .unwrap()
+            .boxed(),
+        proptest::string::string_regex(&format!("\\PC{{0,{short}}}"))
+            .unwrap()
+            .boxed(),
         Just("with a \u{0} NUL".to_string()).boxed(),
         Just("  ".to_string()).boxed(),
     ];
@@ -40,7 +50,11 @@ fn text(max: Option<u32>) -> BoxedStrategy<Value> {
         options.push(Just("x".repeat(n + 1)).boxed());
     }
     proptest::strategy::Union::new_weighted(
-        options.into_iter().enumerate().map(|(i, s)| (if i < 2 { 20 } else { 1 }, s)).collect(),
+        options
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (if i < 2 { 20 } else { 1 }, s))
+            .collect(),
     )
     .prop_map(Value::String)
     .boxed()
@@ -116,11 +130,20 @@ fn date() -> BoxedStrategy<Value> {
 
 /// Mostly within two days of each other, so that pairs of timestamps are often in order and close.
 fn timestamp() -> BoxedStrategy<Value> {
-    let near = (0i64..2 * 86_400, 0u32..1_000_000, -14i32..=14, any::<bool>()).prop_map(|(s, us, off, frac)| {
-        let t = 1_795_000_000 + s;
-        render_timestamp(t, if frac { us } else { 0 }, off)
-    });
-    let far = (-62_135_596_800i64 + 86_400..253_402_214_400 - 86_400, -12i32..=12)
+    let near = (
+        0i64..2 * 86_400,
+        0u32..1_000_000,
+        -14i32..=14,
+        any::<bool>(),
+    )
+        .prop_map(|(s, us, off, frac)| {
+            let t = 1_795_000_000 + s;
+            render_timestamp(t, if frac { us } else { 0 }, off)
+        });
+    let far = (
+        -62_135_596_800i64 + 86_400..253_402_214_400 - 86_400,
+        -12i32..=12,
+    )
         .prop_map(|(t, off)| render_timestamp(t, 0, off));
     prop_oneof![
         8 => near,
@@ -141,8 +164,17 @@ fn render_timestamp(unix: i64, micros: u32, offset_hours: i32) -> String {
         0 => "Z".to_string(),
         h => format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()),
     };
-    let frac = if micros == 0 { String::new() } else { format!(".{micros:06}") };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}{zone}", secs / 3600, secs / 60 % 60, secs % 60)
+    let frac = if micros == 0 {
+        String::new()
+    } else {
+        format!(".{micros:06}")
+    };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}{zone}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 fn civil(z: i64) -> (i64, u32, u32) {
@@ -182,8 +214,14 @@ fn float(c: &Column) -> BoxedStrategy<Value> {
 fn numeric(c: &Column, precision: u8, scale: u8) -> BoxedStrategy<Value> {
     let step = 10i64.pow(scale as u32);
     let limit = 10i64.pow(precision as u32) - 1;
-    let lo = c.kind.minimum.map_or(-limit, |v| (v * step as f64) as i64 - 3);
-    let hi = c.kind.maximum.map_or(limit, |v| (v * step as f64) as i64 + 3);
+    let lo = c
+        .kind
+        .minimum
+        .map_or(-limit, |v| (v * step as f64) as i64 - 3);
+    let hi = c
+        .kind
+        .maximum
+        .map_or(limit, |v| (v * step as f64) as i64 + 3);
     prop_oneof![
         6 => (lo..=hi).prop_map(move |u| json!(u as f64 / step as f64)),
         2 => (lo..=hi).prop_map(move |u| {
@@ -221,7 +259,8 @@ fn object() -> BoxedStrategy<Value> {
     let value = leaf.prop_recursive(2, 12, 4, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     });
     prop_oneof![
@@ -257,7 +296,9 @@ pub fn value(c: &Column) -> BoxedStrategy<Value> {
             (_, Some(Format::DateTime), _) => timestamp(),
             (JsonType::String, None, _) => text(k.max_length),
             (JsonType::Integer, ..) => integer(c),
-            (JsonType::Number, _, SqlType::Numeric { precision, scale }) => numeric(c, precision, scale),
+            (JsonType::Number, _, SqlType::Numeric { precision, scale }) => {
+                numeric(c, precision, scale)
+            }
             (JsonType::Number, ..) => float(c),
             (JsonType::Boolean, ..) => boolean(),
             (JsonType::Array, _, SqlType::Vector(dims)) => vector(dims),
@@ -265,7 +306,8 @@ pub fn value(c: &Column) -> BoxedStrategy<Value> {
             (JsonType::Object, ..) => object(),
         }
     };
-    prop_oneof![30 => typed, 1 => Just(Value::Null), 1 => Just(json!("")), 1 => Just(json!(true))].boxed()
+    prop_oneof![30 => typed, 1 => Just(Value::Null), 1 => Just(json!("")), 1 => Just(json!(true))]
+        .boxed()
 }
 
 /// A body a client might send for an insert into `t`: required fields nearly always, others
@@ -274,24 +316,34 @@ pub fn record(t: &'static TableDef) -> BoxedStrategy<Value> {
     let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
     for c in t.columns().iter().chain(t.inputs()) {
         let name = c.name.to_string();
-        let weight = match (c.required, c.insertable, c.derived_from.is_empty(), c.input_only) {
-            (true, ..) => 40,
-            (_, false, ..) => 1,
-            (_, true, false, _) => 3,
-            (_, true, true, true) => 12,
-            _ => 12,
+        let (absent, present) = if c.required {
+            (1, 40)
+        } else if !c.insertable {
+            (30, 1)
+        } else if !c.derived_from.is_empty() {
+            (12, 3)
+        } else {
+            (12, 12)
         };
-        let absent = if c.required { 1 } else { 12 };
         fields.push(
-            prop_oneof![absent => Just(None), weight => value(c).prop_map(move |v| Some((name.clone(), v)))].boxed(),
+            prop_oneof![absent => Just(None), present => value(c).prop_map(move |v| Some((name.clone(), v)))].boxed(),
         );
     }
-    let unknown = prop_oneof![30 => Just(None), 1 => Just(Some(("not_a_column".to_string(), json!(1))))];
-    (fields, unknown)
-        .prop_map(|(fields, unknown)| {
+    let unknown =
+        prop_oneof![30 => Just(None), 1 => Just(Some(("not_a_column".to_string(), json!(1))))];
+    // A table whose fields must add up (profit-first percentages) gets them left out half the
+    // time, so that its defaults apply and records get through to the rest of the rules.
+    let sums = t
+        .rules
+        .iter()
+        .any(|r| r.code == rowgate_core::error::code::SUM);
+    (fields, unknown, any::<bool>())
+        .prop_map(move |(fields, unknown, drop_parts)| {
             let mut m = Map::new();
             for (k, v) in fields.into_iter().flatten().chain(unknown) {
-                m.insert(k, v);
+                if !(sums && drop_parts && k.ends_with("_pct")) {
+                    m.insert(k, v);
+                }
             }
             Value::Object(m)
         })
@@ -305,14 +357,17 @@ pub fn any_json() -> BoxedStrategy<Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|v| json!(v)),
         any::<u64>().prop_map(|v| json!(v)),
-        any::<f64>().prop_filter("finite", |v| v.is_finite()).prop_map(|v| json!(v)),
+        any::<f64>()
+            .prop_filter("finite", |v| v.is_finite())
+            .prop_map(|v| json!(v)),
         "\\PC{0,20}".prop_map(Value::String),
         ".{0,8}".prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            proptest::collection::btree_map("\\PC{0,10}", inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+            proptest::collection::btree_map("\\PC{0,10}", inner, 0..8)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
     .boxed()
