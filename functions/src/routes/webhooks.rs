@@ -114,7 +114,7 @@ pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Respons
     let client = db::client(&ctx.cfg, schema, As::ServiceRole).map_err(ApiError::from)?;
     let answer = db::send(
         client.rpc("ingest", params.to_string()).build(),
-        &batch.table,
+        batch.table,
     )
     .await?;
     edge::raw_json_response(200, answer.body)
