@@ -8,6 +8,7 @@ use rowgate_core::violation::{self, ViolationKind};
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::error::ApiError;
 
 #[derive(Debug)]
 pub enum DbError {
@@ -47,6 +48,20 @@ pub struct DbResponse {
     pub body: String,
     /// PostgREST's `Content-Range` (`0-24/3573` with an exact count).
     pub content_range: Option<String>,
+}
+
+impl DbResponse {
+    /// PostgREST answers writes with an array; a single record sent gets its row back (`null`
+    /// when the write touched none).
+    pub fn first_row(&self) -> Result<String, ApiError> {
+        let mut rows: Vec<serde_json::Value> =
+            serde_json::from_str(&self.body).map_err(ApiError::internal)?;
+        Ok(if rows.is_empty() {
+            "null".into()
+        } else {
+            rows.swap_remove(0).to_string()
+        })
+    }
 }
 
 /// PostgREST's error body.

@@ -105,7 +105,7 @@ pub async fn insert(
     let body = if shaped.many {
         answer.body
     } else {
-        first_row(&answer.body)?
+        answer.first_row()?
     };
     edge::raw_json_response(201, body)
 }
@@ -197,13 +197,4 @@ fn require_filter(q: &Query, what: &str) -> Result<(), ApiError> {
         )));
     }
     Ok(())
-}
-
-/// PostgREST returns an array; a single record sent gets a single record back.
-fn first_row(body: &str) -> Result<String, ApiError> {
-    let mut rows: Vec<Value> = serde_json::from_str(body).map_err(ApiError::internal)?;
-    if rows.is_empty() {
-        return Ok(json!(null).to_string());
-    }
-    Ok(rows.swap_remove(0).to_string())
 }

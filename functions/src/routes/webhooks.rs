@@ -60,20 +60,12 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
                 .on_conflict("email")
                 .build();
             let answer = db::send(request, "leads").await?;
-            edge::raw_json_response(200, format!(r#"{{"lead":{}}}"#, first(&answer.body)))
+            edge::raw_json_response(200, format!(r#"{{"lead":{}}}"#, answer.first_row()?))
         }
         Action::Ignore { event, reason } => {
             edge::json_response(202, &json!({ "ignored": event, "reason": reason }))
         }
     }
-}
-
-fn first(body: &str) -> String {
-    serde_json::from_str::<Vec<serde_json::Value>>(body)
-        .ok()
-        .and_then(|mut rows| (!rows.is_empty()).then(|| rows.swap_remove(0)))
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| "null".into())
 }
 
 /// `POST /webhooks/{schema}/ingest`: Standard Webhooks-signed records for one table of the
