@@ -10,7 +10,7 @@ use rowgate_core::jwt::{JwtError, JwtVerifier};
 use worker::{Date, Fetch, Request};
 
 use crate::error::ApiError;
-use crate::http::Ctx;
+use crate::http::{now_unix, Ctx};
 
 /// A verified caller. The token is forwarded to PostgREST so that RLS decides what it touches;
 /// the claims it carries are PostgREST's to read (`auth.uid()`, `auth.jwt()`).
@@ -124,7 +124,7 @@ fn unauthorized(e: JwtError) -> ApiError {
 /// Verifies the caller's token; 401 problem+json saying what is wrong with it otherwise.
 pub async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
     let token = bearer(req)?;
-    let now = (Date::now().as_millis() / 1000) as i64;
+    let now = now_unix();
     let keys = jwks(ctx, false).await;
     match verifier(ctx, keys.as_deref()).verify(&token, now) {
         Err(JwtError::UnknownKey { .. }) if ctx.cfg.jwks.is_none() => {

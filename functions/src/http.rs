@@ -48,6 +48,11 @@ fn request_id(req: &Request) -> String {
     format!("{:x}-{:08x}{:08x}", Date::now().as_millis(), hi, lo)
 }
 
+/// Now, in Unix seconds, for token and signature time checks.
+pub fn now_unix() -> i64 {
+    (Date::now().as_millis() / 1000) as i64
+}
+
 pub fn json_response(status: u16, body: &Value) -> std::result::Result<Response, ApiError> {
     Response::from_json(body)
         .map(|r| r.with_status(status))

@@ -2,13 +2,14 @@
 //! authenticate, shape through the core, validate the query through the core, make one
 //! PostgREST call as the caller (so RLS decides), and map the answer.
 
+use postgrest::Postgrest;
 use rowgate_core::query::{self, Query};
 use rowgate_core::registry;
 use rowgate_core::table::TableDef;
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
-use crate::auth::{self, Caller};
+use crate::auth;
 use crate::db::{self, As};
 use crate::error::ApiError;
 use crate::http::{self as edge, Ctx};
@@ -75,8 +76,15 @@ pub fn shape_insert(def: &TableDef, body: &[u8]) -> Result<Shaped, ApiError> {
     Ok(Shaped { json, many })
 }
 
-fn caller_token(caller: &Caller) -> As<'_> {
-    As::Caller(caller.token())
+/// Authenticates the request and returns a PostgREST client for the table's schema that acts
+/// as the caller, so that RLS decides what it may touch.
+async fn as_caller(req: &Request, ctx: &Ctx, def: &TableDef) -> Result<Postgrest, ApiError> {
+    let caller = auth::authenticate(req, ctx).await?;
+    Ok(db::client(
+        &ctx.cfg,
+        def.schema,
+        As::Caller(caller.token()),
+    )?)
 }
 
 /// `POST /v1/{schema}/{table}`: one record or an array (all-or-nothing), `?on_conflict=` upserts.
@@ -85,11 +93,10 @@ pub async fn insert(
     ctx: &Ctx,
     def: &'static TableDef,
 ) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(&req, ctx).await?;
+    let client = as_caller(&req, ctx, def).await?;
     let q = parse_query(&req, def, ctx)?;
     let body = edge::json_body(&mut req, ctx).await?;
     let shaped = shape_insert(def, &body)?;
-    let client = db::client(&ctx.cfg, def.schema, caller_token(&caller)).map_err(ApiError::from)?;
     let mut builder = client.from(def.name);
     builder = match &q.on_conflict {
         Some(cols) => builder
@@ -129,13 +136,12 @@ pub async fn update(
     ctx: &Ctx,
     def: &'static TableDef,
 ) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(&req, ctx).await?;
+    let client = as_caller(&req, ctx, def).await?;
     let q = parse_query(&req, def, ctx)?;
     require_filter(&q, "update")?;
     let body = edge::json_body(&mut req, ctx).await?;
     let patch = def.shape_patch(&body).map_err(ApiError::Validation)?;
     let patch = serde_json::to_string(&patch).map_err(ApiError::internal)?;
-    let client = db::client(&ctx.cfg, def.schema, caller_token(&caller)).map_err(ApiError::from)?;
     let request = client
         .from(def.name)
         .update(patch)
@@ -147,9 +153,8 @@ pub async fn update(
 
 /// `GET /v1/{schema}/{table}`: filtered reads, bounded pages, optional exact count.
 pub async fn read(req: Request, ctx: &Ctx, def: &'static TableDef) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(&req, ctx).await?;
+    let client = as_caller(&req, ctx, def).await?;
     let q = parse_query(&req, def, ctx)?;
-    let client = db::client(&ctx.cfg, def.schema, caller_token(&caller)).map_err(ApiError::from)?;
     let mut request = client
         .from(def.name)
         .build()
@@ -177,10 +182,9 @@ pub async fn read(req: Request, ctx: &Ctx, def: &'static TableDef) -> Result<Res
 
 /// `DELETE /v1/{schema}/{table}?<filters>`: where the role may delete; never unfiltered.
 pub async fn delete(req: Request, ctx: &Ctx, def: &'static TableDef) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(&req, ctx).await?;
+    let client = as_caller(&req, ctx, def).await?;
     let q = parse_query(&req, def, ctx)?;
     require_filter(&q, "delete")?;
-    let client = db::client(&ctx.cfg, def.schema, caller_token(&caller)).map_err(ApiError::from)?;
     let request = client
         .from(def.name)
         .delete()

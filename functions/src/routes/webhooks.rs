@@ -5,9 +5,11 @@
 
 use rowgate_core::ingest;
 use rowgate_core::scoreapp::{self, Action};
-use rowgate_core::webhook::{self, StandardWebhook, WebhookError};
+use rowgate_core::webhook::{
+    self, StandardWebhook, WebhookError, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
 use serde_json::json;
-use worker::{Date, Request, Response};
+use worker::{Request, Response};
 
 use crate::db::{self, As};
 use crate::error::ApiError;
@@ -15,6 +17,11 @@ use crate::http::{self as edge, Ctx};
 
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
+}
+
+/// A Standard Webhooks header; its absence is a 401 naming it.
+fn signed_header(req: &Request, name: &'static str) -> Result<String, ApiError> {
+    header(req, name).ok_or_else(|| rejected(WebhookError::MissingHeader { name }))
 }
 
 fn rejected(e: WebhookError) -> ApiError {
@@ -46,7 +53,7 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
     webhook::verify_shared_secret(secret, presented.as_deref()).map_err(rejected)?;
     let body = edge::raw_body(&mut req, ctx).await?;
     let action = scoreapp::parse(&body).map_err(ApiError::Validation)?;
-    let client = db::client(&ctx.cfg, "dyniq", As::ServiceRole).map_err(ApiError::from)?;
+    let client = db::client(&ctx.cfg, "dyniq", As::ServiceRole)?;
     match action {
         Action::SubmitQuiz { params } => {
             let answer =
@@ -77,22 +84,11 @@ pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Respons
     }
     let hook = StandardWebhook::from_secrets(&secrets)
         .map_err(|e| ApiError::internal(format!("ingest secret: {e}")))?;
-    let id = header(&req, "webhook-id")
-        .ok_or(WebhookError::MissingHeader { name: "webhook-id" })
-        .map_err(rejected)?;
-    let timestamp = header(&req, "webhook-timestamp")
-        .ok_or(WebhookError::MissingHeader {
-            name: "webhook-timestamp",
-        })
-        .map_err(rejected)?;
-    let signature = header(&req, "webhook-signature")
-        .ok_or(WebhookError::MissingHeader {
-            name: "webhook-signature",
-        })
-        .map_err(rejected)?;
+    let id = signed_header(&req, ID_HEADER)?;
+    let timestamp = signed_header(&req, TIMESTAMP_HEADER)?;
+    let signature = signed_header(&req, SIGNATURE_HEADER)?;
     let body = edge::raw_body(&mut req, ctx).await?;
-    let now = (Date::now().as_millis() / 1000) as i64;
-    hook.verify(&id, &timestamp, &signature, &body, now)
+    hook.verify(&id, &timestamp, &signature, &body, edge::now_unix())
         .map_err(rejected)?;
     let key = webhook::idempotency_key("standard-webhooks", &id).map_err(rejected)?;
 
@@ -103,7 +99,7 @@ pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Respons
         "p_records": batch.records,
         "p_on_conflict": batch.on_conflict,
     });
-    let client = db::client(&ctx.cfg, schema, As::ServiceRole).map_err(ApiError::from)?;
+    let client = db::client(&ctx.cfg, schema, As::ServiceRole)?;
     let answer = db::send(
         client.rpc("ingest", params.to_string()).build(),
         batch.table,
