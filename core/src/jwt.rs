@@ -572,15 +572,13 @@ impl JwtVerifier {
             .get("exp")
             .and_then(|v| seconds(v, false))
             .ok_or(JwtError::Malformed(Malformed::Claim("exp")))?;
-        if now > exp.saturating_add(self.leeway) {
-            return Err(JwtError::Expired);
-        }
-        if let Some(nbf) = raw.get("nbf") {
-            let nbf = seconds(nbf, true).ok_or(JwtError::Malformed(Malformed::Claim("nbf")))?;
-            if now.saturating_add(self.leeway) < nbf {
-                return Err(JwtError::NotYetValid);
+        let nbf = match raw.get("nbf") {
+            Some(nbf) => {
+                Some(seconds(nbf, true).ok_or(JwtError::Malformed(Malformed::Claim("nbf")))?)
             }
-        }
+            None => None,
+        };
+        self.check_times(exp, nbf, now)?;
         let role = match raw.get("role") {
             None | Some(Value::Null) => return Err(JwtError::MissingRole),
             Some(Value::String(r)) if r.is_empty() => return Err(JwtError::MissingRole),
@@ -601,6 +599,103 @@ impl JwtVerifier {
             exp,
             raw,
         })
+    }
+}
+
+/// Tokens a verifier has already accepted, with the times that bound them, so that a caller who
+/// sends the same token on every request (an app's session, a server's service key) pays for
+/// its signature once. Only the time checks, the one part of a verdict that changes, are made
+/// again; a hit needs the exact token text, so a changed byte is verified from scratch.
+///
+/// A cache belongs to one verifier (one set of keys, audiences, roles and leeway): drop it with
+/// the verifier. It holds at most `capacity` tokens and starts afresh when full.
+///
+/// ```
+/// use rowgate_core::jwt::{sign_hs256, JwtVerifier, VerifiedTokens};
+/// use serde_json::json;
+///
+/// let secret = b"super-secret-jwt-token-with-at-least-32-characters-long";
+/// let token = sign_hs256(&json!({"role": "service_role", "exp": 2_000_000_000}), secret);
+/// let verifier = JwtVerifier::new().with_hs256_secret(secret).with_roles(&["service_role"]);
+/// let mut seen = VerifiedTokens::new(64);
+///
+/// assert!(verifier.verify_cached(&mut seen, &token, 1_900_000_000).is_ok());
+/// assert_eq!(seen.len(), 1);
+/// assert!(verifier.verify_cached(&mut seen, &token, 2_100_000_000).is_err()); // expired
+/// assert_eq!(seen.len(), 0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct VerifiedTokens {
+    tokens: std::collections::HashMap<String, Validity>,
+    capacity: usize,
+}
+
+/// When an accepted token may be used: `exp`, and `nbf` where the token has one.
+#[derive(Debug, Clone, Copy)]
+struct Validity {
+    exp: i64,
+    nbf: Option<i64>,
+}
+
+impl VerifiedTokens {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            tokens: std::collections::HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+impl JwtVerifier {
+    /// [`JwtVerifier::verify`] for a token seen before: a token this verifier accepted is
+    /// accepted again while its `exp` (and `nbf`) allow, without checking its signature again;
+    /// an expired one leaves the cache. Any other token is verified in full, and remembered if
+    /// it passes. Refusals are never remembered.
+    pub fn verify_cached(
+        &self,
+        seen: &mut VerifiedTokens,
+        token: &str,
+        now_unix: i64,
+    ) -> Result<(), JwtError> {
+        if let Some(v) = seen.tokens.get(token).copied() {
+            let verdict = self.check_times(v.exp, v.nbf, now_unix);
+            if verdict.is_err() {
+                seen.tokens.remove(token);
+            }
+            return verdict;
+        }
+        let claims = self.verify(token, now_unix)?;
+        let nbf = claims.raw.get("nbf").and_then(|v| seconds(v, true));
+        if seen.tokens.len() >= seen.capacity {
+            seen.tokens.clear();
+        }
+        seen.tokens.insert(
+            token.to_string(),
+            Validity {
+                exp: claims.exp,
+                nbf,
+            },
+        );
+        Ok(())
+    }
+
+    /// `exp` and `nbf` against `now`, with the verifier's leeway.
+    fn check_times(&self, exp: i64, nbf: Option<i64>, now: i64) -> Result<(), JwtError> {
+        if now > exp.saturating_add(self.leeway) {
+            return Err(JwtError::Expired);
+        }
+        if nbf.is_some_and(|nbf| now.saturating_add(self.leeway) < nbf) {
+            return Err(JwtError::NotYetValid);
+        }
+        Ok(())
     }
 }
 
@@ -1427,5 +1522,91 @@ mod tests {
         assert_eq!(Algorithm::parse("ES256"), Some(Algorithm::Es256));
         assert_eq!(Algorithm::parse("es256"), None);
         assert_eq!(Algorithm::Es256.to_string(), "ES256");
+    }
+
+    #[test]
+    fn a_cached_token_is_accepted_while_its_times_allow_and_leaves_when_expired() {
+        let v = hs();
+        let mut seen = VerifiedTokens::new(8);
+        let token = hs_token(&user());
+        assert_eq!(v.verify_cached(&mut seen, &token, NOW), Ok(()));
+        assert_eq!(seen.len(), 1);
+        assert_eq!(v.verify_cached(&mut seen, &token, NOW + 1), Ok(()));
+        assert_eq!(seen.len(), 1);
+        // Within the leeway after `exp`, still accepted; past it, refused and forgotten.
+        assert_eq!(
+            v.verify_cached(&mut seen, &token, NOW + 60 + LEEWAY),
+            Ok(())
+        );
+        assert_eq!(
+            v.verify_cached(&mut seen, &token, NOW + 61 + LEEWAY),
+            Err(JwtError::Expired)
+        );
+        assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn refused_tokens_are_never_remembered() {
+        let v = hs();
+        let mut seen = VerifiedTokens::new(8);
+        let token = hs_token(&user());
+        // One character changed in the middle of the signature.
+        let at = token.len() - 10;
+        let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let tampered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+        let early = hs_token(&with(user(), "nbf", json!(NOW + 600)));
+        let wrong_role = hs_token(&with(user(), "role", json!("postgres")));
+        for bad in [&tampered, &early, &wrong_role] {
+            let verdict = v.verify_cached(&mut seen, bad, NOW);
+            assert_eq!(verdict, v.verify(bad, NOW).map(|_| ()));
+            assert!(verdict.is_err());
+            assert!(v.verify_cached(&mut seen, bad, NOW).is_err());
+        }
+        assert!(seen.is_empty());
+        // The genuine token is unaffected by its tampered twin.
+        assert_eq!(v.verify_cached(&mut seen, &token, NOW), Ok(()));
+    }
+
+    #[test]
+    fn a_cached_token_with_nbf_is_refused_again_if_the_clock_goes_back() {
+        let v = hs();
+        let mut seen = VerifiedTokens::new(8);
+        let token = hs_token(&with(user(), "nbf", json!(NOW)));
+        assert_eq!(v.verify_cached(&mut seen, &token, NOW), Ok(()));
+        assert_eq!(
+            v.verify_cached(&mut seen, &token, NOW - LEEWAY - 1),
+            Err(JwtError::NotYetValid)
+        );
+        assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn a_full_cache_starts_afresh_and_keeps_verifying() {
+        let v = hs();
+        let mut seen = VerifiedTokens::new(2);
+        let tokens: Vec<String> = (0..5)
+            .map(|i| hs_token(&with(user(), "sub", json!(format!("user-{i}")))))
+            .collect();
+        for t in &tokens {
+            assert_eq!(v.verify_cached(&mut seen, t, NOW), Ok(()));
+            assert!(seen.len() <= 2);
+        }
+        for t in &tokens {
+            assert_eq!(v.verify_cached(&mut seen, t, NOW), Ok(()));
+        }
+    }
+
+    #[test]
+    fn the_cached_verdict_matches_a_full_verification_over_time() {
+        let v = hs();
+        let mut seen = VerifiedTokens::new(8);
+        let token = hs_token(&with(user(), "nbf", json!(NOW - 10)));
+        for now in (NOW - 200..NOW + 200).step_by(7) {
+            assert_eq!(
+                v.verify_cached(&mut seen, &token, now),
+                v.verify(&token, now).map(|_| ()),
+                "at {now}"
+            );
+        }
     }
 }
