@@ -4,9 +4,8 @@
 //! `rowgate_core::jwt`; this module only finds the token, the keys and the time.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 
-use rowgate_core::jwt::{JwtError, JwtVerifier};
+use rowgate_core::jwt::{JwtError, JwtVerifier, VerifiedTokens};
 use worker::{Date, Fetch, Request};
 
 use crate::error::ApiError;
@@ -62,23 +61,36 @@ async fn jwks(ctx: &Ctx, force_refresh: bool) -> Option<String> {
     }
 }
 
-thread_local! {
-    /// The verifier for the current JWKS text: parsing a JWKS and validating its curve points
-    /// once per isolate, not once per request.
-    static VERIFIER: RefCell<Option<(Option<String>, Rc<JwtVerifier>)>> = const { RefCell::new(None) };
+/// A verifier and the tokens it has accepted, for one JWKS text.
+struct Verifying {
+    jwks: Option<String>,
+    verifier: JwtVerifier,
+    seen: VerifiedTokens,
 }
 
-fn verifier(ctx: &Ctx, jwks: Option<&str>) -> Rc<JwtVerifier> {
-    VERIFIER.with(|cell| {
+/// How many accepted tokens an isolate remembers (a few hundred bytes each).
+const SEEN_TOKENS: usize = 512;
+
+thread_local! {
+    /// The verifier for the current JWKS text, and the tokens it accepted: a JWKS is parsed and
+    /// its curve points validated once per isolate, and a token's signature once per token, not
+    /// once per request. A new JWKS builds a new verifier and forgets every accepted token.
+    static VERIFYING: RefCell<Option<Verifying>> = const { RefCell::new(None) };
+}
+
+/// Verifies `token` with the verifier for `jwks`, building it if the keys changed.
+fn verify(ctx: &Ctx, jwks: Option<&str>, token: &str, now: i64) -> Result<(), JwtError> {
+    VERIFYING.with(|cell| {
         let mut cell = cell.borrow_mut();
-        match &*cell {
-            Some((cached, v)) if cached.as_deref() == jwks => v.clone(),
-            _ => {
-                let v = Rc::new(build_verifier(ctx, jwks));
-                *cell = Some((jwks.map(String::from), v.clone()));
-                v
-            }
+        if cell.as_ref().is_none_or(|v| v.jwks.as_deref() != jwks) {
+            *cell = Some(Verifying {
+                jwks: jwks.map(String::from),
+                verifier: build_verifier(ctx, jwks),
+                seen: VerifiedTokens::new(SEEN_TOKENS),
+            });
         }
+        let v = cell.as_mut().expect("set above");
+        v.verifier.verify_cached(&mut v.seen, token, now)
     })
 }
 
@@ -126,13 +138,11 @@ pub async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> 
     let token = bearer(req)?;
     let now = now_unix();
     let keys = jwks(ctx, false).await;
-    match verifier(ctx, keys.as_deref()).verify(&token, now) {
+    match verify(ctx, keys.as_deref(), &token, now) {
         Err(JwtError::UnknownKey { .. }) if ctx.cfg.jwks.is_none() => {
             // The project may have rotated its signing keys since the JWKS was cached.
             let fresh = jwks(ctx, true).await;
-            verifier(ctx, fresh.as_deref())
-                .verify(&token, now)
-                .map_err(unauthorized)?
+            verify(ctx, fresh.as_deref(), &token, now).map_err(unauthorized)?
         }
         other => other.map_err(unauthorized)?,
     };

@@ -6,6 +6,9 @@ use postgrest::Postgrest;
 use rowgate_core::error::{FieldError, ValidationErrors};
 use rowgate_core::violation::{self, ViolationKind};
 use serde::Deserialize;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys;
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -54,13 +57,12 @@ impl DbResponse {
     /// PostgREST answers writes with an array; a single record sent gets its row back (`null`
     /// when the write touched none).
     pub fn first_row(&self) -> Result<String, ApiError> {
-        let mut rows: Vec<serde_json::Value> =
+        // Sliced out as PostgREST wrote it, not parsed into values and written again.
+        let rows: Vec<&serde_json::value::RawValue> =
             serde_json::from_str(&self.body).map_err(ApiError::internal)?;
-        Ok(if rows.is_empty() {
-            "null".into()
-        } else {
-            rows.swap_remove(0).to_string()
-        })
+        Ok(rows
+            .first()
+            .map_or_else(|| "null".into(), |row| row.get().to_string()))
     }
 }
 
@@ -112,20 +114,33 @@ pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Postgrest, DbEr
         .insert_header("Authorization", format!("Bearer {token}")))
 }
 
-/// Sends the request and checks the answer. `table` names the relation for field mapping.
+/// Sends the request the `postgrest` crate built and checks the answer.
+///
+/// The request goes out through the runtime's own `fetch`, called directly: reqwest's wasm client
+/// adds an `AbortController` per request (aborted on drop, which builds an exception with a stack
+/// trace) and round-trips every response header through `JSON.stringify`, and worker-rs reads a
+/// response body chunk by chunk through a stream reader. `Response.text()` reads it in one call.
 pub async fn send(req: reqwest::RequestBuilder, table: &str) -> Result<DbResponse, DbError> {
-    let resp = req.send().await.map_err(|e| DbError::Unavailable {
-        cause: format!("PostgREST unreachable: {e}"),
+    let built = req.build().map_err(|e| DbError::Other {
+        cause: format!("PostgREST request: {e}"),
     })?;
-    let status = resp.status().as_u16();
-    let content_range = resp
-        .headers()
-        .get("content-range")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let body = resp.text().await.map_err(|e| DbError::Unavailable {
-        cause: format!("PostgREST body: {e}"),
-    })?;
+    let unreachable = |e: JsValue| DbError::Unavailable {
+        cause: format!("PostgREST unreachable: {}", js_message(&e)),
+    };
+    let init = fetch_init(&built)?;
+    let global: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    let resp: web_sys::Response =
+        JsFuture::from(global.fetch_with_str_and_init(built.url().as_str(), &init))
+            .await
+            .map_err(unreachable)?
+            .unchecked_into();
+    let status = resp.status();
+    let content_range = resp.headers().get("content-range").ok().flatten();
+    let body = JsFuture::from(resp.text().map_err(unreachable)?)
+        .await
+        .map_err(unreachable)?
+        .as_string()
+        .unwrap_or_default();
     if (200..300).contains(&status) {
         return Ok(DbResponse {
             body,
@@ -133,6 +148,44 @@ pub async fn send(req: reqwest::RequestBuilder, table: &str) -> Result<DbRespons
         });
     }
     Err(classify(status, &body, table))
+}
+
+/// The `fetch` options for a request the `postgrest` crate built: method, headers and body,
+/// unchanged (the URL, with its query, is passed beside them).
+fn fetch_init(built: &reqwest::Request) -> Result<web_sys::RequestInit, DbError> {
+    let other = |e: JsValue| DbError::Other {
+        cause: format!("PostgREST request: {}", js_message(&e)),
+    };
+    let headers = web_sys::Headers::new().map_err(other)?;
+    for (name, value) in built.headers() {
+        let value = value.to_str().map_err(|e| DbError::Other {
+            cause: format!("PostgREST request header {name}: {e}"),
+        })?;
+        headers.append(name.as_str(), value).map_err(other)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(built.method().as_str());
+    init.set_headers(&headers);
+    if let Some(bytes) = built
+        .body()
+        .and_then(|b| b.as_bytes())
+        .filter(|b| !b.is_empty())
+    {
+        let body = match std::str::from_utf8(bytes) {
+            Ok(text) => JsValue::from_str(text),
+            Err(_) => worker::js_sys::Uint8Array::from(bytes).into(),
+        };
+        init.set_body(&body);
+    }
+    Ok(init)
+}
+
+/// A JS exception's message, for logs.
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<worker::js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 fn classify(status: u16, body: &str, table: &str) -> DbError {

@@ -21,17 +21,9 @@ pub fn table(schema: &str, table: &str) -> Result<&'static TableDef, ApiError> {
     })
 }
 
-fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    let url = req.url().map_err(ApiError::internal)?;
-    Ok(url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
-}
-
 /// The query string, validated against the table's columns.
 fn parse_query(req: &Request, def: &TableDef, ctx: &Ctx) -> Result<Query, ApiError> {
-    let pairs = query_pairs(req)?;
+    let pairs = edge::query_pairs(req);
     query::parse(&pairs, |c| def.has_column(c), ctx.cfg.max_page_size)
         .map_err(ApiError::InvalidQuery)
 }

@@ -44,11 +44,10 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
             header(&req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(String::from))
         })
         .or_else(|| {
-            req.url().ok().and_then(|u| {
-                u.query_pairs()
-                    .find(|(k, _)| k == "secret")
-                    .map(|(_, v)| v.into_owned())
-            })
+            edge::query_pairs(&req)
+                .into_iter()
+                .find(|(k, _)| k == "secret")
+                .map(|(_, v)| v)
         });
     webhook::verify_shared_secret(secret, presented.as_deref()).map_err(rejected)?;
     let body = edge::raw_body(&mut req, ctx).await?;
