@@ -283,7 +283,13 @@ start_worker() {
   # A simple command in the background, so that $! is wrangler itself: setsid makes it the
   # leader of its own process group, which `stop` signals as a whole (workerd included).
   cd "$ROOT"
-  ROWGATE_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false setsid "$ROOT/node_modules/.bin/wrangler" dev \
+  # wrangler dev attaches its DevTools inspector proxy to the Worker unless it believes it runs
+  # in VS Code's debug terminal: the proxy relays every console line and network event of every
+  # request through another workerd and node, which halves the Worker's throughput. It is left
+  # off unless ROWGATE_DEVTOOLS=1 (then open chrome://inspect, or press d in a wrangler you run).
+  local devtools=(env VSCODE_INSPECTOR_OPTIONS='{}')
+  [ "${ROWGATE_DEVTOOLS:-0}" = 1 ] && devtools=(env)
+  ROWGATE_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false setsid "${devtools[@]}" "$ROOT/node_modules/.bin/wrangler" dev \
     --ip 127.0.0.1 --port "$WORKER_PORT" --test-scheduled --log-level warn \
     >"$LOGS/wrangler.log" 2>&1 </dev/null &
   echo $! >"$PIDS/worker.pid"
