@@ -8,6 +8,12 @@
 # Prints requests per second and p50/p99 latency for the Worker on workerd, the Worker on
 # wrangler dev and PostgREST directly, the Worker/PostgREST throughput ratios, and the gzip size
 # of the built wasm. Loopback only; bounded in count and time.
+#
+# It measures twice, in two layouts of the same processes:
+#   shared  every process may run on every CPU, so the Worker takes its CPU from the database's;
+#   split   PostgreSQL and PostgREST are pinned to the last CPU, the Worker, wrangler and the
+#           load program to the others (taskset), as when deployed: the Worker runs on
+#           Cloudflare's machines, never on the database's. Affinities are restored afterwards.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/env.sh
@@ -50,7 +56,44 @@ for _ in $(seq 1 40); do
   sleep 0.25
 done
 
-ROWGATE_WORKERD_URL="http://127.0.0.1:$WORKERD_PORT" \
-  ROWGATE_WORKER_URL="http://127.0.0.1:$WORKER_PORT" \
-  ROWGATE_POSTGREST_URL="http://127.0.0.1:$API_PORT" \
-  "$ROOT/target/release/load" "$@"
+export ROWGATE_WORKERD_URL="http://127.0.0.1:$WORKERD_PORT"
+export ROWGATE_WORKER_URL="http://127.0.0.1:$WORKER_PORT"
+export ROWGATE_POSTGREST_URL="http://127.0.0.1:$API_PORT"
+
+ncpu=$(nproc)
+db_cpu=$((ncpu - 1))
+edge_cpus="0-$((ncpu - 2))"
+# The database side: the postmaster (its future backends inherit its affinity), its running
+# processes, and PostgREST. The edge: this workerd and wrangler dev's whole session.
+postmaster=$(head -1 "$ROOT/.local/pgdata/postmaster.pid")
+db_pids="$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ') $(cat "$ROOT/.local/pids/postgrest.pid")"
+edge_pids="$workerd_pid $(pgrep -s "$(cat "$ROOT/.local/pids/worker.pid")" | tr '\n' ' ')"
+pin() { # cpus pids...
+  local cpus=$1 pid
+  shift
+  for pid in "$@"; do taskset -a -p -c "$cpus" "$pid" >/dev/null 2>&1 || true; done
+}
+unpin() {
+  pin "0-$((ncpu - 1))" $db_pids $edge_pids $(pgrep -P "$postmaster" | tr '\n' ' ')
+}
+split=1
+if [ "$ncpu" -lt 2 ] || ! command -v taskset >/dev/null; then split=0; fi
+# An interrupted earlier run may have left processes pinned.
+[ $split = 1 ] && unpin
+
+echo
+echo "==> layout shared: every process may run on any of the $(nproc) CPUs"
+"$ROOT/target/release/load" "$@"
+
+if [ $split = 0 ]; then
+  echo "layout split skipped: it needs two CPUs and taskset"
+  exit 0
+fi
+trap 'unpin; cleanup' EXIT
+# shellcheck disable=SC2086 # word splitting of the pid lists is intended
+pin "$db_cpu" $db_pids
+# shellcheck disable=SC2086
+pin "$edge_cpus" $edge_pids
+echo
+echo "==> layout split: PostgreSQL and PostgREST on CPU $db_cpu; workerd, wrangler dev and the load program on CPUs $edge_cpus"
+taskset -c "$edge_cpus" "$ROOT/target/release/load" "$@"
