@@ -22,6 +22,7 @@
 //! assert!(verifier.verify(&token, 2_100_000_000).is_err());
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -626,7 +627,7 @@ impl JwtVerifier {
 /// ```
 #[derive(Debug, Clone)]
 pub struct VerifiedTokens {
-    tokens: std::collections::HashMap<String, Validity>,
+    tokens: HashMap<String, Validity>,
     capacity: usize,
 }
 
@@ -640,7 +641,7 @@ struct Validity {
 impl VerifiedTokens {
     pub fn new(capacity: usize) -> Self {
         Self {
-            tokens: std::collections::HashMap::new(),
+            tokens: HashMap::new(),
             capacity: capacity.max(1),
         }
     }

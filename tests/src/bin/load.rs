@@ -60,68 +60,59 @@ struct Target {
 }
 
 impl Target {
+    /// Sends `total` inserts from `concurrency` threads, stopping early at `limit`.
     fn run(&self, total: usize, concurrency: usize, limit: Duration) -> Run {
-        run(&self.url, &self.headers, total, concurrency, limit)
-    }
-}
-
-/// Sends `total` inserts from `concurrency` threads, stopping early at `limit`.
-fn run(
-    url: &str,
-    headers: &[(&str, String)],
-    total: usize,
-    concurrency: usize,
-    limit: Duration,
-) -> Run {
-    let next = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
-    let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
-    let started = Instant::now();
-    let deadline = started + limit;
-    std::thread::scope(|s| {
-        for _ in 0..concurrency {
-            let (next, failed, latencies) = (next.clone(), failed.clone(), latencies.clone());
-            s.spawn(move || {
-                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
-                let mut mine = Vec::new();
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= total || Instant::now() >= deadline {
-                        break;
-                    }
-                    let body = format!(
-                        r#"{{"platform":"linkedin","hook":"load {n}","topic":"load test","body":"measured insert {n}"}}"#
-                    );
-                    let mut req = agent.post(url);
-                    for (k, v) in headers {
-                        req = req.set(k, v);
-                    }
-                    let t = Instant::now();
-                    match req.send_string(&body) {
-                        Ok(r) if r.status() == 201 => {
-                            let _ = r.into_string();
-                            mine.push(t.elapsed());
+        let (url, headers) = (self.url.as_str(), self.headers.as_slice());
+        let next = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(AtomicUsize::new(0));
+        let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
+        let started = Instant::now();
+        let deadline = started + limit;
+        std::thread::scope(|s| {
+            for _ in 0..concurrency {
+                let (next, failed, latencies) = (next.clone(), failed.clone(), latencies.clone());
+                s.spawn(move || {
+                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+                    let mut mine = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        if n >= total || Instant::now() >= deadline {
+                            break;
                         }
-                        _ => {
-                            failed.fetch_add(1, Ordering::Relaxed);
+                        let body = format!(
+                            r#"{{"platform":"linkedin","hook":"load {n}","topic":"load test","body":"measured insert {n}"}}"#
+                        );
+                        let mut req = agent.post(url);
+                        for (k, v) in headers {
+                            req = req.set(k, v);
+                        }
+                        let t = Instant::now();
+                        match req.send_string(&body) {
+                            Ok(r) if r.status() == 201 => {
+                                let _ = r.into_string();
+                                mine.push(t.elapsed());
+                            }
+                            _ => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
                     }
-                }
-                latencies.lock().expect("latencies").extend(mine);
-            });
+                    latencies.lock().expect("latencies").extend(mine);
+                });
+            }
+        });
+        let elapsed = started.elapsed();
+        let mut latencies = Arc::try_unwrap(latencies)
+            .expect("threads joined")
+            .into_inner()
+            .expect("lock");
+        latencies.sort();
+        Run {
+            ok: latencies.len(),
+            failed: failed.load(Ordering::Relaxed),
+            elapsed,
+            latencies,
         }
-    });
-    let elapsed = started.elapsed();
-    let mut latencies = Arc::try_unwrap(latencies)
-        .expect("threads joined")
-        .into_inner()
-        .expect("lock");
-    latencies.sort();
-    Run {
-        ok: latencies.len(),
-        failed: failed.load(Ordering::Relaxed),
-        elapsed,
-        latencies,
     }
 }
 
