@@ -19,10 +19,12 @@ select has_extension('pg_catalog', 'pg_cron', 'pg_cron is installed in pg_catalo
 
 select has_schema('rowgate');
 select schema_privs_are('rowgate', 'anon', array[]::text[], 'anon cannot use the rowgate schema');
-select schema_privs_are('rowgate', 'authenticated', array[]::text[], 'authenticated cannot use the rowgate schema');
+-- authenticated calls rowgate.write_records through its schema's wrapper (security invoker), so it
+-- may use the schema; no rowgate table is granted to it (below).
+select schema_privs_are('rowgate', 'authenticated', array['USAGE'], 'authenticated may use the rowgate schema, to reach write_records');
 select schema_privs_are('rowgate', 'service_role', array['USAGE'], 'service_role can use the rowgate schema');
 select tables_are('rowgate', array['webhook_deliveries']);
-select functions_are('rowgate', array['prune_cron_job_run_details', 'ingest', 'prune_webhook_deliveries']);
+select functions_are('rowgate', array['prune_cron_job_run_details', 'ingest', 'prune_webhook_deliveries', 'write_records']);
 
 -- Design decision 3: functions set search_path, and none is SECURITY DEFINER (none needs it).
 select is_empty(
@@ -76,7 +78,7 @@ select columns_are('rowgate', 'webhook_deliveries', array['id', 'schema_name', '
 select col_type_is('rowgate', 'webhook_deliveries', 'id', 'character varying(300)', 'id is varchar(300)');
 select col_type_is('rowgate', 'webhook_deliveries', 'record_count', 'integer', 'record_count is integer');
 select col_type_is('rowgate', 'webhook_deliveries', 'received_at', 'timestamp with time zone', 'received_at is timestamptz');
-select col_is_pk('rowgate', 'webhook_deliveries', 'id', 'id is the primary key');
+select col_is_pk('rowgate', 'webhook_deliveries', array['schema_name', 'id'], 'the primary key is (schema_name, id): delivery ids are scoped by schema');
 select col_not_null('rowgate', 'webhook_deliveries', 'schema_name', 'schema_name is not null');
 select col_not_null('rowgate', 'webhook_deliveries', 'table_name', 'table_name is not null');
 select col_not_null('rowgate', 'webhook_deliveries', 'record_count', 'record_count is not null');

@@ -14,7 +14,7 @@ select schema_privs_are('dyniq', 'authenticated', array['USAGE'], 'authenticated
 select schema_privs_are('dyniq', 'service_role', array['USAGE'], 'service_role may use the schema');
 select tables_are('dyniq', array['leads', 'quiz_responses', 'content_posts', 'content_metrics', 'board_meetings', 'universal_embeddings']);
 select functions_are('dyniq', array['set_updated_at', 'tier_for_score', 'thread_uuid', 'quiz_responses_fill_tier',
-  'submit_quiz', 'flag_stalled_board_meetings', 'ingest']);
+  'submit_quiz', 'flag_stalled_board_meetings', 'ingest', 'write_records', 'keep_set_once']);
 
 -- Every foreign key is served by an index that leads with its columns.
 select is_empty(

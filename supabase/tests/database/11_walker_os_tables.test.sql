@@ -36,7 +36,8 @@ select schema_privs_are('walker_os', 'authenticated', array['USAGE'], 'authentic
 select schema_privs_are('walker_os', 'service_role', array['USAGE'], 'service_role may use the schema');
 select tables_are('walker_os', array['daily_scorecard', 'timeblock_sessions', 'weekly_reviews', 'decision_filter_history',
   'weekly_cashflow', 'net_worth', 'profit_first_buckets', 'path_a', 'path_b']);
-select functions_are('walker_os', array['set_updated_at', 'net_worth_derive', 'create_daily_scorecards', 'ingest']);
+select functions_are('walker_os', array['set_updated_at', 'net_worth_derive', 'create_daily_scorecards', 'ingest',
+  'write_records', 'keep_set_once', 'timeblock_sessions_derive_hours']);
 
 -- Every table is personal data: an owner that defaults to the caller, goes with the Auth user,
 -- and is indexed because every policy filters on it.
@@ -121,7 +122,8 @@ select tests.column_is('walker_os', 'timeblock_sessions', c.name, c.type, c.not_
 select col_is_pk('walker_os', 'timeblock_sessions', 'id', 'walker_os.timeblock_sessions is keyed by id');
 select fk_ok('walker_os', 'timeblock_sessions', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.timeblock_sessions') $$,
-  array['timeblock_sessions_block_type_check c', 'timeblock_sessions_ended_after_started c', 'timeblock_sessions_hours_range c',
+  array['timeblock_sessions_block_type_check c', 'timeblock_sessions_ended_after_started c',
+        'timeblock_sessions_hours_is_ended_minus_started c', 'timeblock_sessions_hours_range c',
         'timeblock_sessions_pkey p', 'timeblock_sessions_quadrant_check c', 'timeblock_sessions_user_id_fkey f'],
   'walker_os.timeblock_sessions has exactly its named constraints');
 select indexes_are('walker_os', 'timeblock_sessions', array['timeblock_sessions_pkey', 'timeblock_sessions_user_id_started_at_idx']);
@@ -266,7 +268,7 @@ select results_eq($$ select tests.constraints_of('walker_os.net_worth') $$,
   'walker_os.net_worth has exactly its named constraints');
 select indexes_are('walker_os', 'net_worth', array['net_worth_pkey', 'net_worth_user_id_snapshot_date_key']);
 select is_indexed('walker_os', 'net_worth', array['user_id', 'snapshot_date']::name[], 'snapshots are indexed by owner and date');
-select triggers_are('walker_os', 'net_worth', array['net_worth_derive', 'net_worth_set_updated_at']);
+select triggers_are('walker_os', 'net_worth', array['net_worth_derive', 'net_worth_keep_set_once', 'net_worth_set_updated_at']);
 select trigger_is('walker_os', 'net_worth', 'net_worth_derive', 'walker_os', 'net_worth_derive');
 select trigger_is('walker_os', 'net_worth', 'net_worth_set_updated_at', 'walker_os', 'set_updated_at');
 select pg_temp.maintains_updated_at('walker_os.net_worth',

@@ -1,0 +1,166 @@
+-- dyniq holds every rule rowgate-core applies to a write (issue 8, section 2): a direct PostgREST
+-- write meets the same formats, ranges and enums as one through the API. dyniq grants anon and
+-- authenticated nothing, so the only direct writer is the service role: every statement here
+-- runs as it. Every check constraint of the schema refuses a bad value (the list is checked to
+-- be complete); emails and URLs are printable ASCII (no U+202E, zero-width or control
+-- characters); money and costs are finite; set-once columns keep their first value.
+begin;
+select plan(52);
+
+-- ---------------------------------------------------------------------------------------------
+-- helpers for this file only, in pg_temp so that they vanish with the session
+-- ---------------------------------------------------------------------------------------------
+
+-- One bad value per check constraint (several for the formats): the statement, the constraint
+-- that must refuse it, and what is proved. Rows refer to the base rows made below.
+create function pg_temp.bad_values() returns table (statement text, constraint_name name, description text)
+language sql as $$
+  values
+    (format('insert into dyniq.leads (email) values (%L)', 'ada' || chr(8238) || 'moc.elpmaxe@rowgate.test'),
+     'leads_email_format', 'an email holding a right-to-left override (U+202E) is refused'),
+    (format('insert into dyniq.leads (email) values (%L)', 'ada' || chr(8203) || '@rowgate.test'),
+     'leads_email_format', 'an email holding a zero-width space (U+200B) is refused'),
+    (format('insert into dyniq.leads (email) values (%L)', 'ada' || chr(1) || '@rowgate.test'),
+     'leads_email_format', 'an email holding a control character is refused'),
+    ($s$ insert into dyniq.leads (email) values ('élodie@rowgate.test') $s$,
+     'leads_email_format', 'an email with a non-ASCII letter is refused'),
+    ($s$ insert into dyniq.leads (email) values ('ada@row_gate.test') $s$,
+     'leads_email_format', 'an email whose domain holds an underscore is refused'),
+    ($s$ insert into dyniq.leads (email) values ('ada@rowgate') $s$,
+     'leads_email_format', 'an email whose domain has a single label is refused'),
+    ($s$ update dyniq.leads set phone = '+١٤١٥٥٥٥٠١٢٣' where email = tests.email('base') $s$,
+     'leads_phone_format', 'a phone number in non-ASCII digits is refused'),
+    ($s$ update dyniq.leads set phone = E'+14155550123\n' where email = tests.email('base') $s$,
+     'leads_phone_format', 'a phone number with a trailing newline is refused'),
+    ($s$ update dyniq.leads set source = 'web' where email = tests.email('base') $s$,
+     'leads_source_check', 'an unknown source is refused'),
+    ($s$ update dyniq.leads set status = 'lost' where email = tests.email('base') $s$,
+     'leads_status_check', 'an unknown status is refused'),
+    ($s$ update dyniq.leads set tier = 'hot' where email = tests.email('base') $s$,
+     'leads_tier_check', 'a tier not in its canonical case is refused'),
+    ($s$ update dyniq.leads set lead_score = 101 where email = tests.email('base') $s$,
+     'leads_lead_score_range', 'a lead score above 100 is refused'),
+    ($s$ update dyniq.leads set urgency = 'someday' where email = tests.email('base') $s$,
+     'leads_urgency_check', 'an unknown urgency is refused'),
+    ($s$ update dyniq.quiz_responses set total_score = -1 where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_total_score_range', 'a negative quiz score is refused'),
+    ($s$ update dyniq.quiz_responses set tier = 'TEPID' where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_tier_check', 'an unknown quiz tier is refused'),
+    (format('update dyniq.quiz_responses set sales_briefing_url = %L where submission_id = tests.unique_name(''base'')',
+            'https://dyniq.ai/' || chr(8238) || 'fdp.exe'),
+     'quiz_responses_sales_briefing_url_format', 'a URL holding a right-to-left override (U+202E) is refused'),
+    (format('update dyniq.quiz_responses set sales_briefing_url = %L where submission_id = tests.unique_name(''base'')',
+            'https://dyniq.ai/b' || chr(7) || '1'),
+     'quiz_responses_sales_briefing_url_format', 'a URL holding a control character is refused'),
+    ($s$ update dyniq.quiz_responses set sales_briefing_url = 'https://dyniq.ai/café' where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_sales_briefing_url_format', 'a URL with a non-ASCII character is refused (send it percent-encoded)'),
+    ($s$ update dyniq.quiz_responses set sales_briefing_url = 'https:///briefing' where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_sales_briefing_url_format', 'a URL without a host is refused'),
+    ($s$ update dyniq.quiz_responses set sales_briefing_url = 'ftp://dyniq.ai/b' where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_sales_briefing_url_format', 'a URL that is not http or https is refused'),
+    ($s$ update dyniq.quiz_responses set answers = '[1, 2]' where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_answers_object', 'answers that are not an object are refused'),
+    ($s$ update dyniq.content_posts set platform = 'mastodon' where topic = tests.unique_name('base') $s$,
+     'content_posts_platform_check', 'an unknown platform is refused'),
+    ($s$ update dyniq.content_metrics set likes = -1 where post_id = (select id from dyniq.content_posts where topic = tests.unique_name('base')) $s$,
+     'content_metrics_likes_range', 'negative likes are refused'),
+    ($s$ update dyniq.content_metrics set comments = -1 where post_id = (select id from dyniq.content_posts where topic = tests.unique_name('base')) $s$,
+     'content_metrics_comments_range', 'negative comments are refused'),
+    ($s$ update dyniq.content_metrics set engagement_rate = 'NaN' where post_id = (select id from dyniq.content_posts where topic = tests.unique_name('base')) $s$,
+     'content_metrics_engagement_rate_range', 'an engagement rate of NaN is refused'),
+    ($s$ update dyniq.board_meetings set thread_id = 'bm-' || chr(8238) || 'x' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_thread_id_format', 'a thread id holding a right-to-left override is refused'),
+    ($s$ update dyniq.board_meetings set level = 6 where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_level_range', 'a level above 5 is refused'),
+    ($s$ update dyniq.board_meetings set status = 'done' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_status_check', 'an unknown meeting status is refused'),
+    ($s$ update dyniq.board_meetings set agent_analyses = '[]' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_agent_analyses_object', 'agent analyses that are not an object are refused'),
+    ($s$ update dyniq.board_meetings set recommendation = 'MAYBE' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_recommendation_check', 'an unknown recommendation is refused'),
+    ($s$ update dyniq.board_meetings set total_cost_usd = 'NaN' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_total_cost_usd_range', 'a cost of NaN is refused'),
+    ($s$ update dyniq.board_meetings set total_cost_usd = 'Infinity' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_total_cost_usd_range', 'an infinite cost is refused'),
+    ($s$ update dyniq.board_meetings set total_cost_usd = -0.01 where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_total_cost_usd_range', 'a negative cost is refused'),
+    ($s$ update dyniq.board_meetings set agent_count = -1 where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_agent_count_range', 'a negative agent count is refused'),
+    ($s$ update dyniq.universal_embeddings set metadata = '"x"' where content = tests.unique_name('base') $s$,
+     'universal_embeddings_metadata_object', 'metadata that is not an object is refused')
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- the only direct writer is the service role
+-- ---------------------------------------------------------------------------------------------
+
+select tests.create_supabase_user('alice');
+select tests.authenticate_as('alice');
+select throws_ok(format('insert into dyniq.leads (email) values (%L)', tests.email('direct')), '42501',
+  'permission denied for table leads', 'a signed-in user cannot write a lead directly');
+select tests.authenticate_as_anon();
+select throws_ok(format('insert into dyniq.leads (email) values (%L)', tests.email('direct')), '42501',
+  'permission denied for table leads', 'nor can anon');
+
+-- ---------------------------------------------------------------------------------------------
+-- every check constraint refuses a bad value written directly
+-- ---------------------------------------------------------------------------------------------
+
+select tests.authenticate_as_service_role();
+select lives_ok(
+  $$ with lead as (insert into dyniq.leads (email) values (tests.email('base')) returning email),
+          quiz as (insert into dyniq.quiz_responses (submission_id, email, total_score)
+                   select tests.unique_name('base'), email, 50 from lead returning 1),
+          post as (insert into dyniq.content_posts (platform, topic) values ('linkedin', tests.unique_name('base')) returning id),
+          metric as (insert into dyniq.content_metrics (post_id) select id from post returning 1),
+          meeting as (insert into dyniq.board_meetings (thread_id, topic) values (tests.thread_id('base'), 'Pricing') returning 1)
+     insert into dyniq.universal_embeddings (source_id, source_type, content, embedding)
+     select dyniq.thread_uuid(tests.thread_id('base')), 'board_meeting', tests.unique_name('base'),
+            array_fill(0.1::real, array[1536])::extensions.vector
+       from quiz, metric, meeting $$,
+  'a lead, a quiz response, a post with its metrics, a meeting and an embedding are written directly');
+select tests.rejects(statement, constraint_name, description) from pg_temp.bad_values();
+select is_empty(
+  $$ select conname from pg_constraint where connamespace = 'dyniq'::regnamespace and contype = 'c'
+     except select constraint_name from pg_temp.bad_values() $$,
+  'every dyniq check constraint is exercised above');
+
+-- what the formats accept
+select lives_ok(
+  format('insert into dyniq.leads (email) values (%L)', 'o''brien+tag!#$%&*/=?^_`{|}~-.x@mail-1.example.co.uk'),
+  'an email using every character allowed before the @, and a domain of several labels, is accepted');
+select lives_ok(
+  $$ update dyniq.quiz_responses set sales_briefing_url = 'https://dyniq.ai:8443/b/caf%C3%A9?id=1&x=[2]#top'
+      where submission_id = tests.unique_name('base') $$,
+  'a URL with a port, a percent-encoded path, a query and a fragment is accepted');
+select lives_ok(
+  $$ update dyniq.quiz_responses set sales_briefing_url = 'http://localhost' where submission_id = tests.unique_name('base') $$,
+  'a URL that is only a scheme and a host is accepted');
+select lives_ok(
+  $$ update dyniq.board_meetings set total_cost_usd = 1e300 where thread_id = tests.thread_id('base') $$,
+  'a large but finite cost is accepted');
+
+-- ---------------------------------------------------------------------------------------------
+-- set-once columns keep their first value, even for the service role
+-- ---------------------------------------------------------------------------------------------
+
+select isnt(set_config('tests.base_lead', (select id || ' ' || created_at from dyniq.leads where email = tests.email('base')), true),
+  null, 'the base lead''s id and created_at are noted');
+select is(
+  tests.rows_affected($$ update dyniq.leads set id = gen_random_uuid(), created_at = '2000-01-01', name = 'Base'
+                          where email = tests.email('base') $$),
+  1::bigint, 'an update naming id and created_at goes through');
+select results_eq(
+  $$ select id || ' ' || created_at, name::text from dyniq.leads where email = tests.email('base') $$,
+  $$ values (current_setting('tests.base_lead'), 'Base') $$,
+  'and changes the name but neither id nor created_at');
+select is_empty(
+  $$ select c.relname from pg_class c
+      where c.relnamespace = 'dyniq'::regnamespace and c.relkind = 'r'
+        and not exists (select from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_keep_set_once'
+                          and t.tgfoid = 'dyniq.keep_set_once'::regproc) $$,
+  'every dyniq table keeps its set-once columns with a trigger');
+select tests.clear_authentication();
+
+select * from finish();
+rollback;
