@@ -38,15 +38,19 @@ pub mod code {
     pub const ORDER: &str = "order";
     /// Percentages that must add up to 100 do not.
     pub const SUM: &str = "sum";
-    /// A patch that changes nothing.
+    /// A patch that changes nothing, or an array of records that holds none (field `""`: the
+    /// body as a whole).
     pub const EMPTY: &str = "empty";
+    /// Two records of one upsert have the same conflict key: each later one is reported, with
+    /// its `index`, on every column of the key.
+    pub const DUPLICATE: &str = "duplicate";
     /// The body is not JSON, or not the JSON value expected (field `""`).
     pub const JSON: &str = "json";
     /// Reporting stopped after [`MAX_ERRORS`](super::MAX_ERRORS) errors.
     pub const TOO_MANY_ERRORS: &str = "too_many_errors";
 
     /// Every code shaping can produce, for documentation and tests.
-    pub const ALL: [&str; 16] = [
+    pub const ALL: [&str; 17] = [
         REQUIRED,
         NOT_NULL,
         TYPE,
@@ -61,6 +65,7 @@ pub mod code {
         ORDER,
         SUM,
         EMPTY,
+        DUPLICATE,
         JSON,
         TOO_MANY_ERRORS,
     ];
@@ -120,8 +125,9 @@ impl FieldError {
         self
     }
 
-    /// Whether the error concerns the body as a whole (not JSON, not an object or array) rather
-    /// than one of its fields. The functions layer may answer those with 400 rather than 422.
+    /// Whether the error concerns the body as a whole rather than one of its fields (field
+    /// `""`): not JSON ([`code::JSON`]), not the object or array expected ([`code::TYPE`]), an
+    /// empty array or patch ([`code::EMPTY`]).
     pub fn is_body_error(&self) -> bool {
         self.field.is_empty()
     }
@@ -198,12 +204,18 @@ impl ValidationErrors {
         self.errors
     }
 
-    /// Whether the body itself was refused (not JSON, or not an object / array), see
+    /// Whether the body itself was refused (not JSON, not an object / array, or empty), see
     /// [`FieldError::is_body_error`].
     pub fn is_body_error(&self) -> bool {
         self.errors
             .iter()
             .any(|e| e.is_body_error() && e.code != code::TOO_MANY_ERRORS)
+    }
+
+    /// Whether the body is not JSON at all ([`code::JSON`]): a malformed request (400), where
+    /// every other refusal is a validation failure (422).
+    pub fn is_malformed(&self) -> bool {
+        self.errors.iter().any(|e| e.code == code::JSON)
     }
 
     /// The first error on `field`, for tests and for callers that care about one field.
@@ -319,6 +331,16 @@ mod tests {
             errors.as_slice().last().unwrap().code,
             code::TOO_MANY_ERRORS
         );
+    }
+
+    #[test]
+    fn only_a_body_that_is_not_json_is_malformed() {
+        let errors = ValidationErrors::from(FieldError::new("", code::JSON, "not JSON"));
+        assert!(errors.is_malformed());
+        for c in [code::TYPE, code::EMPTY] {
+            let errors = ValidationErrors::from(FieldError::new("", c, "no"));
+            assert!(errors.is_body_error() && !errors.is_malformed(), "{c}");
+        }
     }
 
     #[test]

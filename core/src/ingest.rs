@@ -1,6 +1,9 @@
 //! The signed ingest's body (`POST /webhooks/{schema}/ingest`): which table, one record or a
 //! batch, and optional upsert columns. Records go through the table's insert shape, exactly as
-//! the record API's do, and the batch is refused whole if any record is bad.
+//! the record API's do, and the batch is refused whole if any record is bad. The upsert columns
+//! follow the record API's rule ([`TableDef::conflict_key`]: exactly the primary key or a unique
+//! key) and no two records of the batch may have the same key
+//! ([`TableDef::check_distinct_keys`]).
 //!
 //! ```
 //! let batch = rowgate_core::ingest::parse(
@@ -17,13 +20,15 @@ use serde_json::{Map, Value};
 
 use crate::error::{code, FieldError, ValidationErrors};
 use crate::registry;
+use crate::table::TableDef;
 
 /// A shaped batch, ready for `<schema>.ingest`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub table: &'static str,
-    /// A JSON array of shaped records.
+    /// A JSON array of shaped records, at least one.
     pub records: Value,
+    /// The conflict key's columns, in the key's order, when the batch is an upsert.
     pub on_conflict: Option<Vec<String>>,
 }
 
@@ -34,17 +39,18 @@ fn err(field: &'static str, code: &'static str, message: impl Into<String>) -> V
     ValidationErrors::from(FieldError::new(field, code, message.into()))
 }
 
+/// The upsert key named by `on_conflict` (a comma-separated string or an array of names): it
+/// must be exactly the table's primary key or one of its unique keys.
 fn on_conflict(
     value: Option<&Value>,
-    is_column: impl Fn(&str) -> bool,
-) -> Result<Option<Vec<String>>, FieldError> {
-    let cols: Vec<String> = match value {
+    def: &TableDef,
+) -> Result<Option<&'static [&'static str]>, FieldError> {
+    let names: Vec<&str> = match value {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => s.split(',').map(|c| c.trim().to_string()).collect(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|c| c.as_str().unwrap_or_default().trim().to_string())
-            .collect(),
+        Some(Value::String(s)) => s.split(',').map(str::trim).collect(),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+            a.iter().filter_map(Value::as_str).map(str::trim).collect()
+        }
         Some(_) => {
             return Err(FieldError::new(
                 "on_conflict",
@@ -53,15 +59,16 @@ fn on_conflict(
             ))
         }
     };
-    match cols.iter().find(|c| !is_column(c)) {
-        Some(bad) => Err(FieldError::new(
+    def.conflict_key(&names).map(Some).ok_or_else(|| {
+        FieldError::new(
             "on_conflict",
             code::ENUM,
-            format!("on_conflict names `{bad}`, which is not a column"),
-        )),
-        None if cols.is_empty() => Ok(None),
-        None => Ok(Some(cols)),
-    }
+            format!(
+                "on_conflict must name exactly the columns of the primary key or of a unique key: {}",
+                def.conflict_keys().join(" or ")
+            ),
+        )
+    })
 }
 
 /// Reads and shapes an ingest body for `schema`. Envelope errors name the envelope's field
@@ -72,7 +79,7 @@ pub fn parse(schema: &str, body: &[u8]) -> Result<Batch, ValidationErrors> {
         Ok(_) => {
             return Err(err(
                 "",
-                code::JSON,
+                code::TYPE,
                 "the body must be a JSON object with `table` and `records`",
             ))
         }
@@ -118,7 +125,7 @@ pub fn parse(schema: &str, body: &[u8]) -> Result<Batch, ValidationErrors> {
         (Some(Value::Array(a)), None) if a.is_empty() => {
             errors.push(FieldError::new(
                 "records",
-                code::LENGTH,
+                code::EMPTY,
                 "records must hold at least one record",
             ));
             None
@@ -160,28 +167,38 @@ pub fn parse(schema: &str, body: &[u8]) -> Result<Batch, ValidationErrors> {
     let (Some(def), Some(records)) = (def, records) else {
         return Err(errors);
     };
-    let on_conflict = match on_conflict(envelope.get("on_conflict"), |c| def.has_column(c)) {
-        Ok(c) => c,
+    let key = match on_conflict(envelope.get("on_conflict"), def) {
+        Ok(key) => key,
         Err(e) => {
             errors.push(e);
             None
         }
     };
-    match def.shape_insert_many_value(&records) {
-        Ok(shaped) if errors.is_empty() => Ok(Batch {
-            table: def.name,
-            records: serde_json::to_value(shaped)
-                .map_err(|_| err("", code::JSON, "records could not be serialised"))?,
-            on_conflict,
-        }),
-        Ok(_) => Err(errors),
+    let shaped = match def.shape_insert_many_value(&records) {
+        Ok(shaped) => shaped,
         Err(record_errors) => {
             for e in record_errors {
                 errors.push(e);
             }
-            Err(errors)
+            return Err(errors);
+        }
+    };
+    if let Some(key) = key {
+        if let Err(duplicates) = def.check_distinct_keys(&shaped, key) {
+            for e in duplicates {
+                errors.push(e);
+            }
         }
     }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Batch {
+        table: def.name,
+        records: serde_json::to_value(shaped)
+            .map_err(|_| err("", code::JSON, "records could not be serialised"))?,
+        on_conflict: key.map(|k| k.iter().map(|c| c.to_string()).collect()),
+    })
 }
 
 #[cfg(test)]
@@ -232,6 +249,60 @@ mod tests {
     }
 
     #[test]
+    fn on_conflict_must_be_the_primary_key_or_a_unique_key() {
+        for bad in [
+            r#""tier""#,
+            r#""email,tier""#,
+            r#"["name"]"#,
+            r#""""#,
+            r#"[1]"#,
+        ] {
+            let body = format!(
+                r#"{{"table": "leads", "record": {{"email": "a@b.co"}}, "on_conflict": {bad}}}"#
+            );
+            let e = parse("dyniq", body.as_bytes()).unwrap_err();
+            let on = e.on("on_conflict").unwrap_or_else(|| panic!("{bad}: {e}"));
+            assert!(on.code == code::ENUM || on.code == code::TYPE, "{bad}");
+        }
+        let e = parse(
+            "dyniq",
+            br#"{"table": "leads", "record": {"email": "a@b.co"}, "on_conflict": "tier"}"#,
+        )
+        .unwrap_err();
+        assert!(e.on("on_conflict").unwrap().message.contains("id or email"));
+    }
+
+    #[test]
+    fn on_conflict_is_given_back_in_the_key_order() {
+        let b = parse(
+            "walker_os",
+            br#"{"table": "daily_scorecard", "record": {"scorecard_date": "2026-01-01"}, "on_conflict": " scorecard_date , user_id"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            b.on_conflict,
+            Some(vec!["user_id".to_string(), "scorecard_date".to_string()])
+        );
+    }
+
+    #[test]
+    fn an_upsert_batch_repeating_its_key_is_refused_with_the_index() {
+        let e = parse(
+            "dyniq",
+            br#"{"table": "leads", "records": [{"email": "a@b.co"}, {"email": "A@B.CO", "tier": "hot"}], "on_conflict": "email"}"#,
+        )
+        .unwrap_err();
+        let d = e.on("email").unwrap();
+        assert_eq!((d.code, d.index), (code::DUPLICATE, Some(1)));
+        // Without on_conflict it is an insert: the database's unique key answers.
+        assert!(parse(
+            "dyniq",
+            br#"{"table": "leads", "records": [{"email": "a@b.co"}, {"email": "a@b.co"}]}"#,
+        )
+        .is_ok());
+    }
+
+    #[test]
     fn a_body_that_is_not_json_is_a_body_error() {
         assert!(parse("dyniq", b"{nope").unwrap_err().is_body_error());
     }
@@ -244,7 +315,7 @@ mod tests {
                 .on("records")
                 .unwrap()
                 .code,
-            code::LENGTH
+            code::EMPTY
         );
     }
 }

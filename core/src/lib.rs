@@ -30,8 +30,14 @@
 //! - [`error`]: field errors and the 422 body.
 //! - [`dyniq`], [`walker_os`]: one module per app schema, one file per table.
 //! - [`ids`]: UUID v5 of thread ids.
-//! - [`jwt`], [`webhook`], [`secret`]: Supabase access-token verification, webhook signatures
-//!   and shared secrets, idempotency keys, and secrets that never show in `Debug`.
+//! - [`jwt`], [`webhook`], [`secret`]: Supabase access-token verification (and the bearer
+//!   token of an `Authorization` header), webhook signatures and shared secrets, idempotency
+//!   keys, and secrets that never show in `Debug`.
+//! - [`query`]: what rowgate knows of PostgREST's query language, the filter whitelist by column
+//!   type and the upsert key.
+//! - [`violation`]: constraint names to fields, by lookup in a table built from the registry.
+//! - [`ingest`], [`scoreapp`]: the signed ingest's and ScoreApp's bodies.
+//! - [`openapi`]: the API's OpenAPI document, generated from the registry.
 pub mod dyniq;
 pub mod error;
 pub mod ids;

@@ -5,32 +5,44 @@
 use serde_json::{json, Map, Value};
 
 use crate::ingest::MAX_RECORDS;
+use crate::query::{operators_for, ColumnClass};
 use crate::registry::{self, APP_SCHEMAS};
 use crate::scoreapp::EVENTS;
 use crate::table::{Mode, TableDef};
 
-const PROBLEM_STATUSES: [(&str, &str); 10] = [
+const PROBLEM_STATUSES: [(&str, &str); 12] = [
     (
         "400",
-        "Malformed request or refused query parameters (problem+json with `errors`).",
+        "The body is not valid JSON, or query parameters are refused (problem+json; `errors` names each parameter).",
     ),
     (
         "401",
-        "Missing, malformed, badly signed or expired credentials; `detail` says which.",
+        "Missing, malformed, oversized, badly signed or expired credentials; `detail` says which.",
     ),
     ("403", "The caller's role may not do this with this table."),
     ("404", "No such schema, table or route."),
     ("405", "Method not allowed; see the `Allow` header."),
     (
         "409",
-        "A unique constraint: `errors[0].field` names the field.",
+        "A unique constraint: `errors` names each field of the key.",
     ),
     ("413", "The body is larger than the configured limit."),
     ("415", "The body must be `application/json`."),
-    ("422", "Every failing field at once, in `errors`."),
+    (
+        "416",
+        "With `count=exact`, `offset` is past the last row.",
+    ),
+    (
+        "422",
+        "Every failing field at once, in `errors` (with `index` for a record of an array). An empty array is refused here too: field `\"\"` (the body), code `empty`.",
+    ),
+    (
+        "500",
+        "A fault on the server's side (never the request's); the body is generic and the cause is logged under `request_id`.",
+    ),
     (
         "503",
-        "PostgREST or the database is unreachable; retry after `Retry-After` seconds.",
+        "PostgREST or the database is unreachable, or did not answer in time, or the auth key server is unreachable; retry after `Retry-After` seconds.",
     ),
 ];
 
@@ -83,12 +95,6 @@ fn row_schema(t: &TableDef) -> Value {
 
 fn query_parameters(t: &TableDef, filters: bool, modifiers: &[&str]) -> Vec<Value> {
     let mut params = Vec::new();
-    let columns: Vec<&str> = t
-        .columns()
-        .iter()
-        .filter(|c| !c.input_only)
-        .map(|c| c.name)
-        .collect();
     let described = [
         (
             "select",
@@ -117,8 +123,8 @@ fn query_parameters(t: &TableDef, filters: bool, modifiers: &[&str]) -> Vec<Valu
         ),
         (
             "on_conflict",
-            "Upsert on these unique columns (comma-separated).",
-            json!({"type": "string"}),
+            "Upsert on this key: exactly the columns of the primary key or of a unique key (comma-separated, any order). Only the columns each record carries are written. Two records of one batch may not have the same key.",
+            json!({"type": "string", "enum": t.conflict_keys()}),
         ),
     ];
     for (name, description, schema) in described {
@@ -127,10 +133,14 @@ fn query_parameters(t: &TableDef, filters: bool, modifiers: &[&str]) -> Vec<Valu
         }
     }
     if filters {
-        for c in columns {
+        for c in t.columns().iter().filter(|c| !c.input_only) {
             params.push(json!({
-                "name": c, "in": "query", "required": false,
-                "description": "PostgREST filter `operator.value` (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch, in, is, cs, cd, ov, fts, plfts, phfts; `not.` negates).",
+                "name": c.name, "in": "query", "required": false,
+                "description": format!(
+                    "PostgREST filter `operator.value`, the value parsing as the column's type; `not.` negates. Operators on this {} column: {}.",
+                    ColumnClass::of(&c.kind).type_name(),
+                    operators_for(c)
+                ),
                 "schema": {"type": "string"}
             }));
         }
@@ -158,7 +168,7 @@ fn table_paths(t: &TableDef, paths: &mut Map<String, Value>, schemas: &mut Map<S
                 "tags": [tag], "summary": format!("Read {q}"), "operationId": format!("read_{}_{}", t.schema, t.name),
                 "security": [{"bearerAuth": []}],
                 "parameters": query_parameters(t, true, &["select", "order", "limit", "offset", "count"]),
-                "responses": responses("200", json!({"description": "The matching rows the caller may see.", "content": json_content(rows.clone())}), &["400", "401", "403", "404", "503"]),
+                "responses": responses("200", json!({"description": "The matching rows the caller may see.", "content": json_content(rows.clone())}), &["400", "401", "403", "404", "416", "500", "503"]),
             },
             "post": {
                 "tags": [tag], "summary": format!("Insert into {q} (one record or an all-or-nothing array)"),
@@ -166,7 +176,7 @@ fn table_paths(t: &TableDef, paths: &mut Map<String, Value>, schemas: &mut Map<S
                 "security": [{"bearerAuth": []}],
                 "parameters": query_parameters(t, false, &["on_conflict"]),
                 "requestBody": {"required": true, "content": json_content(one_or_many)},
-                "responses": responses("201", json!({"description": "The stored row (or rows, for an array).", "content": json_content(json!({"oneOf": [reference(&row), rows.clone()]}))}), &["400", "401", "403", "404", "409", "413", "415", "422", "503"]),
+                "responses": responses("201", json!({"description": "The stored row (or rows, for an array).", "content": json_content(json!({"oneOf": [reference(&row), rows.clone()]}))}), &["400", "401", "403", "404", "409", "413", "415", "422", "500", "503"]),
             },
             "patch": {
                 "tags": [tag], "summary": format!("Update rows of {q} matching the filters (at least one filter)"),
@@ -174,14 +184,14 @@ fn table_paths(t: &TableDef, paths: &mut Map<String, Value>, schemas: &mut Map<S
                 "security": [{"bearerAuth": []}],
                 "parameters": query_parameters(t, true, &["select"]),
                 "requestBody": {"required": true, "content": json_content(reference(&patch))},
-                "responses": responses("200", json!({"description": "The updated rows.", "content": json_content(rows.clone())}), &["400", "401", "403", "404", "409", "413", "415", "422", "503"]),
+                "responses": responses("200", json!({"description": "The updated rows.", "content": json_content(rows.clone())}), &["400", "401", "403", "404", "409", "413", "415", "422", "500", "503"]),
             },
             "delete": {
                 "tags": [tag], "summary": format!("Delete rows of {q} matching the filters (at least one filter)"),
                 "operationId": format!("delete_{}_{}", t.schema, t.name),
                 "security": [{"bearerAuth": []}],
                 "parameters": query_parameters(t, true, &[]),
-                "responses": responses("200", json!({"description": "The deleted rows.", "content": json_content(rows)}), &["400", "401", "403", "404", "503"]),
+                "responses": responses("200", json!({"description": "The deleted rows.", "content": json_content(rows)}), &["400", "401", "403", "404", "500", "503"]),
             }
         }),
     );
@@ -214,7 +224,7 @@ pub fn document() -> Value {
             "type": "object", "required": ["field", "code", "message"],
             "properties": {
                 "field": {"type": "string", "description": "The field (or query parameter) at fault; empty for the body as a whole."},
-                "code": {"type": "string", "description": "A stable machine code: required, not_null, type, enum, format, range, length, unknown_field, duplicate_field, readonly, derived_mismatch, order, sum, empty, json, too_many_errors, unique, foreign_key, check, query."},
+                "code": {"type": "string", "description": "A stable machine code: required, not_null, type, enum, format, range, length, unknown_field, duplicate_field, readonly, derived_mismatch, order, sum, empty, duplicate, json, too_many_errors, unique, foreign_key, check, not_null, query."},
                 "message": {"type": "string"},
                 "allowed": {"type": "array", "items": {"type": "string"}, "description": "For `enum`: the allowed values."},
                 "index": {"type": "integer", "minimum": 0, "description": "For a bulk insert: the record's position."}
@@ -251,14 +261,20 @@ pub fn document() -> Value {
             "tags": ["operations"], "summary": "Version, and whether PostgREST and the database answer", "operationId": "health",
             "responses": {
                 "200": {"description": "Healthy.", "content": json_content(reference("Health"))},
-                "503": {"description": "PostgREST or the database does not answer.", "content": json_content(reference("Health"))}
+                "503": {"description": "PostgREST or the database does not answer: a problem whose `postgrest` and `database` members say which.", "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    "content": {"application/problem+json": {"schema": {"allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"type": "object", "required": ["postgrest", "database"], "properties": {
+                            "postgrest": {"enum": ["ok", "unreachable"]}, "database": {"enum": ["ok", "unreachable"]}}}
+                    ]}}}}
             }
         }}),
     );
     schemas.insert(
         "Health".into(),
-        json!({"type": "object", "required": ["status", "version", "postgrest", "database"], "properties": {
-            "status": {"enum": ["ok", "unavailable"]}, "version": {"type": "string"},
+        json!({"type": "object", "required": ["status", "version", "build", "postgrest", "database"], "properties": {
+            "status": {"enum": ["ok"]}, "version": {"type": "string"},
+            "build": {"type": "string", "description": "A digest of the sources the Worker was built from (`dev` for a build made outside scripts/build-worker.sh)."},
             "postgrest": {"enum": ["ok", "unreachable"]}, "database": {"enum": ["ok", "unreachable"]}
         }}),
     );
@@ -267,6 +283,24 @@ pub fn document() -> Value {
         json!({"get": {"tags": ["operations"], "summary": "This document", "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1", "content": json_content(json!({"type": "object"}))}}}}),
     );
+    let scoreapp_responses = {
+        let mut r = responses(
+            "200",
+            json!({"description": "Written (the quiz submission's result, or the lead). A delivery without `data.id` is written once under a key derived from its content.", "content": json_content(json!({"type": "object"}))}),
+            &["400", "401", "413", "415", "422", "500", "503"],
+        );
+        r["202"] = json!({
+            "description": "Accepted and ignored: nothing to record for this event yet (QUIZ_STARTED, or QUIZ_FINISHED before the lead form gave an email).",
+            "content": json_content(json!({
+                "type": "object", "required": ["ignored", "reason"], "additionalProperties": false,
+                "properties": {
+                    "ignored": {"enum": EVENTS, "description": "The event that was ignored."},
+                    "reason": {"type": "string", "description": "Why nothing was written."}
+                }
+            }))
+        });
+        r
+    };
     paths.insert(
         "/webhooks/dyniq/scoreapp".into(),
         json!({"post": {
@@ -277,15 +311,14 @@ pub fn document() -> Value {
                 "type": "object", "required": ["event_name", "data"],
                 "properties": {"event_name": {"enum": EVENTS}, "data": {"type": "object"}}
             }))},
-            "responses": responses("200", json!({"description": "Written (the quiz submission's result, or the lead).", "content": json_content(json!({"type": "object"}))}),
-                &["401", "413", "415", "422", "503"]),
+            "responses": scoreapp_responses,
         }}),
     );
     let ingest = responses(
         "200",
         json!({"description": "`{\"duplicate\": false, \"rows\": [...]}`, or `{\"duplicate\": true}` for a delivery seen before.",
             "content": json_content(json!({"type": "object", "required": ["duplicate"], "properties": {"duplicate": {"type": "boolean"}, "rows": {"type": "array", "items": {"type": "object"}}}}))}),
-        &["401", "404", "413", "415", "422", "503"],
+        &["400", "401", "404", "413", "415", "422", "500", "503"],
     );
     paths.insert(
         "/webhooks/{schema}/ingest".into(),
@@ -305,7 +338,7 @@ pub fn document() -> Value {
                     "table": {"type": "string"},
                     "record": {"type": "object"},
                     "records": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": MAX_RECORDS},
-                    "on_conflict": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+                    "on_conflict": {"description": "Upsert on exactly the primary key or a unique key of the table (the record API's rule); no two records may share the key.", "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
                 }
             }))},
             "responses": ingest,
@@ -358,6 +391,82 @@ mod tests {
         let doc = document();
         let tier = &doc["components"]["schemas"]["dyniq.leads.Insert"]["properties"]["tier"];
         assert_eq!(tier["enum"], json!(["HOT", "WARM", "COLD"]));
+    }
+
+    #[test]
+    fn the_scoreapp_webhook_documents_its_202_for_ignored_events() {
+        let doc = document();
+        let r = &doc["paths"]["/webhooks/dyniq/scoreapp"]["post"]["responses"];
+        let body = &r["202"]["content"]["application/json"]["schema"];
+        assert_eq!(body["required"], json!(["ignored", "reason"]));
+        assert_eq!(body["properties"]["ignored"]["enum"], json!(EVENTS));
+        for status in ["200", "400", "422"] {
+            assert!(r[status].is_object(), "{status}");
+        }
+    }
+
+    #[test]
+    fn every_body_taking_route_documents_400_for_malformed_json_and_422() {
+        let doc = document();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut seen = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                if op.get("requestBody").is_some() {
+                    seen += 1;
+                    for status in ["400", "422"] {
+                        assert!(
+                            op["responses"][status].is_object(),
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(seen > registry::all().len() * 3);
+        let unprocessable = doc["paths"]["/v1/dyniq/leads"]["post"]["responses"]["422"]
+            ["description"]
+            .as_str()
+            .unwrap();
+        assert!(unprocessable.contains("empty array"), "{unprocessable}");
+    }
+
+    #[test]
+    fn the_array_form_of_an_insert_and_of_validate_needs_one_record() {
+        let doc = document();
+        for path in ["/v1/dyniq/leads", "/v1/dyniq/leads/validate"] {
+            let schema =
+                &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"];
+            let array = schema["oneOf"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["type"] == "array")
+                .unwrap();
+            assert_eq!(array["minItems"], 1, "{path}");
+        }
+    }
+
+    #[test]
+    fn on_conflict_lists_the_keys_and_filters_their_operators() {
+        let doc = document();
+        let params = doc["paths"]["/v1/walker_os/daily_scorecard"]["post"]["parameters"]
+            .as_array()
+            .unwrap();
+        let on = params.iter().find(|p| p["name"] == "on_conflict").unwrap();
+        assert_eq!(
+            on["schema"]["enum"],
+            json!(["id", "user_id,scorecard_date"])
+        );
+        let params = doc["paths"]["/v1/dyniq/leads"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let created = params.iter().find(|p| p["name"] == "created_at").unwrap();
+        let text = created["description"].as_str().unwrap();
+        assert!(
+            text.contains("timestamptz") && !text.contains("like"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -73,6 +73,15 @@ macro_rules! registry {
             }
         }
 
+        impl InsertRecord {
+            /// The column `name` of the record as JSON text, see [`FieldJson`](crate::table::FieldJson).
+            pub fn field_json(&self, name: &str) -> crate::table::FieldJson {
+                match self {
+                    $( InsertRecord::$Variant(r) => r.field_json(name), )*
+                }
+            }
+        }
+
         impl PatchRecord {
             /// The table the patch belongs to.
             pub fn table(&self) -> &'static TableDef {
@@ -205,6 +214,12 @@ mod tests {
             for r in t.rules {
                 assert!(code::ALL.contains(&r.code), "{}", r.constraint);
                 assert!(r.constraint.starts_with(t.name), "{}", r.constraint);
+                assert!(
+                    !r.columns.is_empty() && r.columns.iter().all(|c| t.has_column(c)),
+                    "{}: {:?}",
+                    r.constraint,
+                    r.columns
+                );
             }
         }
     }

@@ -375,6 +375,13 @@ fn complete_patch<T: TableShape>(
     Some(patch)
 }
 
+/// An empty array where records belong: an error on the body as a whole (field `""`, as for
+/// every body-level error), code [`code::EMPTY`].
+#[cold]
+pub(crate) fn no_records() -> FieldError {
+    FieldError::new("", code::EMPTY, "at least one record")
+}
+
 type Complete<T, R> = fn(<T as TableShape>::Draft, &mut ValidationErrors, usize) -> Option<R>;
 
 /// The error for a body that is not JSON (or has something after the JSON value).
@@ -470,6 +477,9 @@ impl<'de, T: TableShape, R> Visitor<'de> for ManySeed<'_, T, R> {
             }
             self.errs.set_index(kept, index);
             index += 1;
+        }
+        if index == 0 {
+            self.errs.push(no_records());
         }
         Ok(out)
     }
@@ -789,10 +799,52 @@ impl Column {
 pub struct Rule {
     /// The CHECK constraint's name.
     pub constraint: &'static str,
+    /// The columns the rule concerns, as the constraint's definition names them: a violation of
+    /// the constraint names these fields.
+    pub columns: &'static [&'static str],
     /// The error code shaping reports when the rule is broken.
     pub code: &'static str,
     pub description: &'static str,
 }
+
+/// One column of a shaped insert record as JSON text: what [`TableDef::check_distinct_keys`]
+/// compares, without building a `serde_json::Value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldJson {
+    /// Not in the record (or not a column of its table): the column's default applies.
+    Absent,
+    Null,
+    /// The value's JSON text exactly as the record serialises it; shaping has already normalised
+    /// it (trimmed, lower-cased, canonical case, UTC), so equal values have equal text.
+    Value(String),
+}
+
+impl FieldJson {
+    pub(crate) fn of<T: serde::Serialize>(value: &T) -> Self {
+        match serde_json::to_string(value) {
+            Ok(text) => FieldJson::Value(text),
+            // Shaped values always serialise; were one not to, it matches nothing.
+            Err(_) => FieldJson::Null,
+        }
+    }
+    pub(crate) fn of_option<T: serde::Serialize>(value: &Option<T>) -> Self {
+        value.as_ref().map_or(FieldJson::Absent, Self::of)
+    }
+    pub(crate) fn of_nullable<T: serde::Serialize>(value: &crate::shape::Nullable<T>) -> Self {
+        use crate::shape::Nullable;
+        match value {
+            Nullable::Absent => FieldJson::Absent,
+            Nullable::Null => FieldJson::Null,
+            Nullable::Set(v) => Self::of(v),
+        }
+    }
+}
+
+/// Server defaults that give every row of one statement the same value (`auth.uid()`,
+/// `CURRENT_DATE`, `now()`): two records that leave such a key column out share its value.
+/// Any other expression (`gen_random_uuid()`) is assumed to differ from row to row.
+const STATEMENT_STABLE_DEFAULTS: [&str; 4] =
+    ["auth.uid()", "CURRENT_DATE", "now()", "CURRENT_TIMESTAMP"];
 
 /// What the registry calls on a table, whichever it is.
 pub(crate) trait TableOps: Sync {
@@ -863,6 +915,100 @@ impl TableDef {
     /// `order` and `on_conflict`. Input-only fields are not columns.
     pub fn has_column(&self, name: &str) -> bool {
         self.column(name).is_some()
+    }
+
+    /// The column sets an upsert may name as its conflict target: the primary key, then each
+    /// unique key.
+    pub fn upsert_keys(&self) -> impl Iterator<Item = &'static [&'static str]> {
+        std::iter::once(self.primary_key).chain(self.unique.iter().copied())
+    }
+
+    /// The key (primary or unique) whose columns are exactly `columns`, compared as sets, in the
+    /// key's own column order; `None` when no key has exactly those columns. One rule for the
+    /// record API's `on_conflict` and the signed ingest's.
+    ///
+    /// ```
+    /// let cards = rowgate_core::registry::table("walker_os", "daily_scorecard").unwrap();
+    /// assert_eq!(cards.conflict_key(&["scorecard_date", "user_id"]), Some(&["user_id", "scorecard_date"][..]));
+    /// assert_eq!(cards.conflict_key(&["scorecard_date"]), None);
+    /// ```
+    pub fn conflict_key(&self, columns: &[&str]) -> Option<&'static [&'static str]> {
+        self.upsert_keys().find(|key| {
+            columns.iter().all(|c| key.contains(c)) && key.iter().all(|c| columns.contains(c))
+        })
+    }
+
+    /// Every accepted conflict target, its columns comma-joined (`user_id,scorecard_date`), for
+    /// the error that lists them.
+    pub fn conflict_keys(&self) -> Vec<String> {
+        self.upsert_keys().map(|k| k.join(",")).collect()
+    }
+
+    /// Refuses an upsert batch in which two records have the same values for the conflict key
+    /// `key`: PostgreSQL would refuse the whole statement ("cannot affect row a second time").
+    /// Each later duplicate gets an error on every column of the key, code
+    /// [`code::DUPLICATE`], with its `index`. A record with a key
+    /// column null, or left out when the column's default differs from row to row, matches no
+    /// other: the database cannot match it either. A key column left out whose default is the
+    /// same for the whole statement (`auth.uid()`, `CURRENT_DATE`, a constant) takes that
+    /// default in every record that leaves it out, so those records are compared on it.
+    ///
+    /// ```
+    /// let leads = rowgate_core::registry::table("dyniq", "leads").unwrap();
+    /// let batch = leads.shape_insert_many(br#"[{"email": "a@b.co"}, {"email": "c@d.co"}, {"email": " A@B.CO "}]"#).unwrap();
+    /// let errors = leads.check_distinct_keys(&batch, &["email"]).unwrap_err();
+    /// let e = &errors.as_slice()[0];
+    /// assert_eq!((e.field.as_ref(), e.code, e.index), ("email", "duplicate", Some(2)));
+    /// ```
+    pub fn check_distinct_keys(
+        &self,
+        records: &[InsertRecord],
+        key: &[&str],
+    ) -> Result<(), ValidationErrors> {
+        if key.is_empty() || records.len() < 2 {
+            return Ok(());
+        }
+        let shared_default = |column: &str| {
+            self.column(column).is_some_and(|c| match c.default {
+                ColumnDefault::Constant(_) => true,
+                ColumnDefault::Server(expr) => STATEMENT_STABLE_DEFAULTS.contains(&expr),
+                ColumnDefault::None | ColumnDefault::Generated => false,
+            })
+        };
+        let mut seen: std::collections::HashMap<Vec<String>, usize> =
+            std::collections::HashMap::with_capacity(records.len());
+        let mut errs = ValidationErrors::new();
+        'records: for (index, record) in records.iter().enumerate() {
+            let mut values = Vec::with_capacity(key.len());
+            for column in key {
+                match record.field_json(column) {
+                    FieldJson::Value(text) => values.push(text),
+                    // Not JSON text, so it equals no value: the default, the same for all.
+                    FieldJson::Absent if shared_default(column) => values.push("\0default".into()),
+                    FieldJson::Absent | FieldJson::Null => continue 'records,
+                }
+            }
+            match seen.entry(values) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index);
+                }
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first = *first.get();
+                    for column in key {
+                        let name: std::borrow::Cow<'static, str> = match self.column(column) {
+                            Some(c) => c.name.into(),
+                            None => column.to_string().into(),
+                        };
+                        let message = format!(
+                            "{name} repeats the key ({}) of record {first}: an upsert may carry each key once",
+                            key.join(", ")
+                        );
+                        errs.push(FieldError::new(name, code::DUPLICATE, message).at_index(index));
+                    }
+                }
+            }
+        }
+        errs.into_result(())
     }
 
     /// Shapes one record for an insert from a JSON body.
@@ -1124,6 +1270,17 @@ macro_rules! define_table {
             pub fn table() -> &'static $crate::table::TableDef {
                 &TABLE
             }
+            /// The column `name` of this record as JSON text; `Absent` for a column the record
+            /// leaves out or the table lacks.
+            pub fn field_json(&self, name: &str) -> $crate::table::FieldJson {
+                use $crate::table::FieldJson;
+                $( if name == stringify!($s) { return FieldJson::of_option(&self.$s); } )*
+                $( if name == stringify!($r) { return FieldJson::of(&self.$r); } )*
+                $( if name == stringify!($d) { return FieldJson::of_option(&self.$d); } )*
+                $( if name == stringify!($n) { return FieldJson::of_nullable(&self.$n); } )*
+                let _ = name;
+                FieldJson::Absent
+            }
         }
 
         impl $Patch {
@@ -1289,11 +1446,143 @@ mod tests {
         );
         let leads = Lead::shape_many(br#"[{"email": "a@b.co"}, {"email": "C@D.CO"}]"#).unwrap();
         assert_eq!(leads[1].email.as_str(), "c@d.co");
-        assert_eq!(Lead::shape_many(b"[]").unwrap(), vec![]);
         assert_eq!(
             codes(&Lead::shape_many(br#"{"email": "a@b.co"}"#).unwrap_err()),
             [("", code::TYPE, None)]
         );
+    }
+
+    #[test]
+    fn an_empty_array_is_an_error_on_the_body_not_an_empty_insert() {
+        let errors = Lead::shape_many(b" [ ] ").unwrap_err();
+        assert_eq!(codes(&errors), [("", code::EMPTY, None)]);
+        assert_eq!(errors.as_slice()[0].message, "at least one record");
+        assert!(!errors.is_malformed());
+        let errors = Lead::shape_many_value(&json!([])).unwrap_err();
+        assert_eq!(codes(&errors), [("", code::EMPTY, None)]);
+        let leads = Lead::table();
+        assert!(leads.shape_insert_many(b"[]").is_err());
+        assert!(leads.shape_insert_many_value(&json!([])).is_err());
+    }
+
+    fn distinct(
+        schema: &str,
+        table: &str,
+        body: &str,
+        key: &[&str],
+    ) -> Vec<(String, &'static str, Option<usize>)> {
+        let t = crate::registry::table(schema, table).unwrap();
+        let records = t.shape_insert_many(body.as_bytes()).unwrap();
+        match t.check_distinct_keys(&records, key) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors
+                .iter()
+                .map(|e| (e.field.to_string(), e.code, e.index))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_upsert_batch_repeating_a_key_names_each_later_duplicate() {
+        let body = r#"[{"email": "a@b.co"}, {"email": "b@b.co"}, {"email": " A@B.co", "tier": "hot"}, {"email": "a@b.co"}]"#;
+        assert_eq!(
+            distinct("dyniq", "leads", body, &["email"]),
+            [
+                ("email".to_string(), code::DUPLICATE, Some(2)),
+                ("email".to_string(), code::DUPLICATE, Some(3))
+            ]
+        );
+        assert_eq!(
+            distinct(
+                "dyniq",
+                "leads",
+                r#"[{"email": "a@b.co"}, {"email": "b@b.co"}]"#,
+                &["email"]
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn a_repeated_composite_key_names_every_column_of_it() {
+        let u = "8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f";
+        let body = format!(
+            r#"[{{"user_id": "{u}", "scorecard_date": "2026-01-01"}}, {{"user_id": "{u}", "scorecard_date": "2026-01-02"}}, {{"user_id": "{}", "scorecard_date": "2026-01-01", "fajr": true}}]"#,
+            u.to_uppercase()
+        );
+        assert_eq!(
+            distinct(
+                "walker_os",
+                "daily_scorecard",
+                &body,
+                &["user_id", "scorecard_date"]
+            ),
+            [
+                ("user_id".to_string(), code::DUPLICATE, Some(2)),
+                ("scorecard_date".to_string(), code::DUPLICATE, Some(2))
+            ]
+        );
+    }
+
+    #[test]
+    fn records_lacking_a_key_value_match_no_other() {
+        // A null key matches nothing in a unique index; a submission_id left out is null.
+        let body = r#"[{"email": "a@b.co", "total_score": 5}, {"email": "a@b.co", "total_score": 5}, {"email": "a@b.co", "total_score": 5, "submission_id": null}]"#;
+        assert_eq!(
+            distinct("dyniq", "quiz_responses", body, &["submission_id"]),
+            []
+        );
+        // An id left out is gen_random_uuid(): a new one per row.
+        assert_eq!(
+            distinct(
+                "dyniq",
+                "leads",
+                r#"[{"email": "a@b.co"}, {"email": "c@b.co"}]"#,
+                &["id"]
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn key_columns_left_to_a_per_statement_default_share_it() {
+        // Both rows get the caller's id (auth.uid()) and today's date (CURRENT_DATE).
+        let body = r#"[{"fajr": true}, {"mind": true}]"#;
+        assert_eq!(
+            distinct(
+                "walker_os",
+                "daily_scorecard",
+                body,
+                &["user_id", "scorecard_date"]
+            )
+            .len(),
+            2
+        );
+        let body = r#"[{"scorecard_date": "2026-01-01"}, {"scorecard_date": "2026-01-02"}]"#;
+        assert_eq!(
+            distinct(
+                "walker_os",
+                "daily_scorecard",
+                body,
+                &["user_id", "scorecard_date"]
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn a_conflict_target_is_a_primary_or_unique_key_as_a_set() {
+        let leads = Lead::table();
+        assert_eq!(leads.conflict_key(&["email"]), Some(&["email"][..]));
+        assert_eq!(leads.conflict_key(&["id"]), Some(&["id"][..]));
+        assert_eq!(
+            leads.conflict_key(&["email", "email"]),
+            Some(&["email"][..])
+        );
+        assert_eq!(leads.conflict_key(&["tier"]), None);
+        assert_eq!(leads.conflict_key(&["id", "email"]), None);
+        assert_eq!(leads.conflict_key(&[]), None);
+        assert_eq!(leads.conflict_keys(), ["id", "email"]);
     }
 
     #[test]

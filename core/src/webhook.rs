@@ -1,4 +1,4 @@
-//! Inbound webhook authentication: Standard Webhooks signatures (https://www.standardwebhooks.com)
+//! Inbound webhook authentication: Standard Webhooks signatures (<https://www.standardwebhooks.com>)
 //! for server-to-server senders, static shared secrets for senders such as ScoreApp, and the
 //! idempotency key a delivery is recorded under. Signatures are checked over the raw body,
 //! before it is parsed, and every secret comparison is constant-time.

@@ -414,13 +414,13 @@ impl JsonType {
 /// A string field's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
-    /// Trimmed and lower-cased, `local@domain.tld`.
+    /// Trimmed and lower-cased ASCII, `local@domain.tld` (see [`Format::db_pattern`]).
     #[serde(rename = "email")]
     Email,
     /// E.164: `+` and 7 to 15 digits, the first not 0.
     #[serde(rename = "e164")]
     Phone,
-    /// An `http://` or `https://` URL.
+    /// An `http://` or `https://` URL with a host, in printable ASCII.
     #[serde(rename = "uri")]
     Url,
     /// A board meeting thread id, `bm-` and letters, digits, `_` or `-`.
@@ -454,9 +454,9 @@ impl Format {
     /// one; the drift test finds it in the constraint's definition.
     pub fn db_pattern(self) -> Option<&'static str> {
         match self {
-            Format::Email => Some(r"^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$"),
+            Format::Email => Some(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"),
             Format::Phone => Some(r"^\+[1-9][0-9]{6,14}$"),
-            Format::Url => Some(r"^https?://[^[:space:]]+$"),
+            Format::Url => Some(r"^(?=[!-~]+$)https?://[^/?#]"),
             Format::ThreadId => Some(r"^bm-[A-Za-z0-9][A-Za-z0-9_-]*$"),
             Format::Uuid | Format::Date | Format::DateTime => None,
         }

@@ -36,15 +36,6 @@ fn too_long(max: u32) -> Problem {
     )
 }
 
-/// No whitespace or control character anywhere (emails and URLs).
-fn has_space_or_control(s: &str) -> bool {
-    if s.is_ascii() {
-        s.bytes().any(|b| b <= b' ' || b == 0x7f)
-    } else {
-        s.chars().any(|c| c.is_whitespace() || c.is_control())
-    }
-}
-
 macro_rules! string_newtype {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
@@ -122,18 +113,21 @@ impl Scalar for TextSpec {
 // ------------------------------------------------------------------------------------------------
 
 string_newtype! {
-    /// An email address, trimmed and lower-cased, that the database's
-    /// `^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$` accepts.
+    /// An email address, trimmed and lower-cased, that matches exactly
+    /// `^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$` (the database's CHECK).
     Email
 }
 
 impl Email {
-    /// Trims, lower-cases and checks an address.
+    /// Trims, lower-cases and checks an address. Only ASCII is accepted: a right-to-left
+    /// override, a zero-width character or any control character makes it a format error, so an
+    /// address cannot look like another one.
     ///
     /// ```
     /// use rowgate_core::shape::Email;
     /// assert_eq!(Email::parse(" Ada@Example.com ").unwrap().as_str(), "ada@example.com");
     /// assert!(Email::parse("ada@localhost").is_err());
+    /// assert!(Email::parse("ada\u{202E}@example.com").is_err());
     /// ```
     pub fn parse(s: &str) -> Result<Email, Problem> {
         match trim_blank(s) {
@@ -144,42 +138,74 @@ impl Email {
 
     #[inline]
     fn normalise(t: &str) -> Result<Email, Problem> {
-        let ascii = t.is_ascii();
-        let lower = if ascii {
-            t.to_ascii_lowercase()
-        } else {
-            t.to_lowercase()
-        };
-        if !is_email(&lower, ascii) {
+        if !is_email(t.as_bytes()) {
             return Err(Problem::format("is not an email address (name@domain.tld)"));
         }
-        Ok(Email(lower))
+        Ok(Email(t.to_ascii_lowercase()))
     }
 }
 
-/// One `@`, something before it, and a domain with a dot that is neither first nor last; no
-/// whitespace or control characters (a NUL among them).
+/// What the local part may hold, lower-cased: `a-z0-9!#$%&'*+/=?^_`{|}~.-`.
+const LOCAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_lowercase()
+            || b.is_ascii_uppercase()
+            || b.is_ascii_digit()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+                    | b'.'
+                    | b'-'
+            );
+        c += 1;
+    }
+    t
+};
+
+/// `^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$` on the address as sent (either
+/// case: it is lower-cased after), one pass over the bytes. Every byte outside those sets (a
+/// non-ASCII one, a space, a control character) fails it.
 #[inline]
-fn is_email(s: &str, ascii: bool) -> bool {
-    if !ascii && s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+fn is_email(b: &[u8]) -> bool {
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
+        return false;
+    };
+    if at == 0 || !b[..at].iter().all(|&c| LOCAL[c as usize]) {
         return false;
     }
-    let b = s.as_bytes();
-    let mut at = None;
-    for (i, &c) in b.iter().enumerate() {
-        if c <= b' ' || c == 0x7f {
+    // Labels of `[a-z0-9-]+`, at least two, separated by single dots.
+    let domain = &b[at + 1..];
+    let mut labels = 0;
+    for label in domain.split(|&c| c == b'.') {
+        if label.is_empty()
+            || !label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        {
             return false;
         }
-        if c == b'@' {
-            if at.is_some() {
-                return false;
-            }
-            at = Some(i);
-        }
+        labels += 1;
     }
-    let Some(at) = at else { return false };
-    let domain = &b[at + 1..];
-    at > 0 && domain.len() >= 3 && domain[1..domain.len() - 1].contains(&b'.')
+    labels >= 2
 }
 
 /// An email address in a `varchar(max)`.
@@ -325,7 +351,9 @@ impl Scalar for PhoneSpec {
 // ------------------------------------------------------------------------------------------------
 
 string_newtype! {
-    /// An `http://` or `https://` URL with a host and no whitespace; the scheme is lower-cased.
+    /// An `http://` or `https://` URL with a host, all printable ASCII (no space, no control,
+    /// invisible or other non-ASCII character: those are sent percent-encoded); the scheme is
+    /// lower-cased. The database's CHECK is `^(?=[!-~]+$)https?://[^/?#]`.
     HttpUrl
 }
 
@@ -343,7 +371,12 @@ impl HttpUrl {
     }
 
     fn normalise(t: &str) -> Result<HttpUrl, Problem> {
-        const BAD: &str = "must be an http:// or https:// URL with a host and no spaces";
+        const BAD: &str = "must be an http:// or https:// URL with a host, in printable ASCII (percent-encode other characters)";
+        // Printable ASCII only: a right-to-left override or a zero-width space in a URL makes it
+        // display as another one.
+        if !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Problem::format(BAD));
+        }
         let b = t.as_bytes();
         let scheme = if b.len() > 8 && b[..8].eq_ignore_ascii_case(b"https://") {
             "https://"
@@ -354,7 +387,7 @@ impl HttpUrl {
         };
         let rest = &t[scheme.len()..];
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        if host.is_empty() || has_space_or_control(rest) {
+        if host.is_empty() {
             return Err(Problem::format(BAD));
         }
         let mut out = String::with_capacity(t.len());
@@ -557,6 +590,7 @@ scalar_kind!(
 mod tests {
     use super::super::testing::{code_of, shape_str};
     use super::super::*;
+    use super::Email;
 
     #[test]
     fn text_is_trimmed() {
@@ -628,11 +662,64 @@ mod tests {
     }
 
     #[test]
-    fn a_non_ascii_email_is_lower_cased_too() {
-        let e = shape_str(&email(320), r#""ÉLODIE@Exemple.fr""#)
-            .unwrap()
-            .unwrap();
-        assert_eq!(e.as_str(), "élodie@exemple.fr");
+    fn an_email_with_a_non_ascii_letter_is_a_format_error() {
+        for bad in [
+            "ÉLODIE@Exemple.fr",
+            "ada@exämple.com",
+            "\u{212A}@example.com",
+        ] {
+            assert_eq!(
+                code_of(shape_str(&email(320), &format!("{bad:?}"))),
+                code::FORMAT,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_email_holding_an_invisible_or_control_character_is_a_format_error() {
+        for bad in [
+            "ada\u{202E}moc.elpmaxe@evil.com",
+            "ada@exam\u{200B}ple.com",
+            "a\u{200D}da@example.com",
+            "ada@example.com\u{FEFF}x",
+            "ada\u{7}@example.com",
+            "ada@example.com\u{0}x",
+            "ada\u{85}@example.com",
+            "ada\u{2066}@example.com",
+        ] {
+            assert_eq!(
+                code_of(shape_str(&email(320), &serde_json::to_string(bad).unwrap())),
+                code::FORMAT,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_email_matches_the_database_pattern_exactly() {
+        for good in [
+            "a@b.co",
+            "o'neil+tag@mail.example.org",
+            "x!#$%&'*+/=?^_`{|}~.-@a-b.c-d",
+            "1@2.3",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "a@b",
+            "a@.b.co",
+            "a@b..co",
+            "a@b.co.",
+            "a@b_c.co",
+            "a(b)@c.co",
+            "a\"b@c.co",
+            "a,b@c.co",
+            "a@b@c.co",
+            "[a]@b.co",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -684,6 +771,57 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(u.as_str(), "http://Example.com/Brief?id=1");
+    }
+
+    #[test]
+    fn a_url_or_thread_id_or_phone_holding_an_invisible_character_is_a_format_error() {
+        for bad in [
+            "https://example.com/\u{202E}fdp.exe",
+            "https://exa\u{200B}mple.com",
+            "https://example.com/a\u{FEFF}",
+            "https://example.com/\u{85}x",
+            "https://example.com/\u{2028}x",
+            "https://example.com/\u{E0041}",
+        ] {
+            let json = serde_json::to_string(bad).unwrap();
+            assert_eq!(
+                code_of(shape_str(&http_url(), &json)),
+                code::FORMAT,
+                "{bad:?}"
+            );
+        }
+        for bad in ["bm-a\u{202E}b", "bm-\u{200B}ab", "bm-ab\u{7}"] {
+            let json = serde_json::to_string(bad).unwrap();
+            assert_eq!(
+                code_of(shape_str(&thread_id(100), &json)),
+                code::FORMAT,
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "+1 415\u{202E}555 2671",
+            "+1415\u{200B}5552671",
+            "+1415555\u{7}2671",
+        ] {
+            let json = serde_json::to_string(bad).unwrap();
+            assert_eq!(
+                code_of(shape_str(&phone(16), &json)),
+                code::FORMAT,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_url_with_other_non_ascii_text_must_be_percent_encoded() {
+        assert_eq!(
+            code_of(shape_str(&http_url(), r#""https://example.com/café""#)),
+            code::FORMAT
+        );
+        let u = shape_str(&http_url(), r#""https://example.com/caf%C3%A9""#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.as_str(), "https://example.com/caf%C3%A9");
     }
 
     #[test]

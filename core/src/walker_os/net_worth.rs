@@ -12,6 +12,7 @@ define_table! {
         unique: [["user_id", "snapshot_date"]],
         rules: [Rule {
             constraint: "net_worth_is_assets_minus_liabilities",
+            columns: &["net_worth", "total_assets", "total_liabilities"],
             code: code::DERIVED_MISMATCH,
             description: "net_worth = total_assets - total_liabilities",
         }],

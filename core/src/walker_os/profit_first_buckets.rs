@@ -18,6 +18,7 @@ define_table! {
         unique: [["user_id", "period_start"]],
         rules: [Rule {
             constraint: "profit_first_buckets_pcts_sum_to_100",
+            columns: &["fixed_costs_pct", "freedom_pct", "play_pct", "savings_pct", "education_pct", "zakat_pct"],
             code: code::SUM,
             description: "the six percentages add up to 100",
         }],
@@ -54,8 +55,8 @@ define_table! {
     inputs {}
 }
 
-/// The field name under which a broken sum is reported: the CHECK constraint's, as the database
-/// would report it.
+/// The field name under which shaping reports a broken sum: the rule's, after the CHECK
+/// constraint's name (the database's violation names the six percentages instead).
 pub const SUM_FIELD: &str = "pcts_sum_to_100";
 
 /// The sum of the six percentages must be 100. In a patch that leaves some out the database

@@ -35,11 +35,20 @@ define_table! {
         patch: TimeblockSessionPatch,
         primary_key: ["id"],
         unique: [],
-        rules: [Rule {
-            constraint: "timeblock_sessions_ended_after_started",
-            code: code::ORDER,
-            description: "ended_at is after started_at",
-        }],
+        rules: [
+            Rule {
+                constraint: "timeblock_sessions_ended_after_started",
+                columns: &["started_at", "ended_at"],
+                code: code::ORDER,
+                description: "ended_at is after started_at",
+            },
+            Rule {
+                constraint: "timeblock_sessions_hours_is_ended_minus_started",
+                columns: &["hours", "started_at", "ended_at"],
+                code: code::DERIVED_MISMATCH,
+                description: "hours is the time from started_at to ended_at, once the session has ended",
+            },
+        ],
         shape_rules: derive_hours,
     }
     set_once {
