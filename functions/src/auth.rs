@@ -5,10 +5,11 @@
 
 use std::cell::RefCell;
 
-use rowgate_core::jwt::{JwtError, JwtVerifier, VerifiedTokens};
-use worker::{Date, Fetch, Request};
+use rowgate_core::jwt::{self, JwtError, JwtVerifier, VerifiedTokens};
+use worker::{Date, Request};
 
 use crate::error::ApiError;
+use crate::fetch::{self, Outbound};
 use crate::http::{now_unix, Ctx};
 
 /// A verified caller. The token is forwarded to PostgREST so that RLS decides what it touches;
@@ -27,37 +28,103 @@ impl Caller {
 const JWKS_TTL_MS: u64 = 10 * 60 * 1000;
 /// An unknown `kid` triggers a refetch, at most this often (key rotation, not a DoS lever).
 const JWKS_REFRESH_MIN_MS: u64 = 30 * 1000;
+/// After a failed fetch, no other is tried for this long: an outage of the key server must not
+/// turn into one fetch per request (each waiting for its deadline).
+const JWKS_FAILURE_TTL_MS: u64 = 5 * 1000;
+
+/// The fetched JWKS of this isolate: the last good key set and when it came, and when the last
+/// fetch failed.
+#[derive(Default)]
+struct KeyCache {
+    good: Option<(String, u64)>,
+    failed_at: Option<u64>,
+}
 
 thread_local! {
-    /// The fetched JWKS and when it was fetched; an isolate serves many requests.
-    static JWKS_CACHE: RefCell<Option<(String, u64)>> = const { RefCell::new(None) };
+    static JWKS_CACHE: RefCell<KeyCache> = RefCell::new(KeyCache::default());
 }
 
-async fn fetch_jwks(ctx: &Ctx) -> Option<String> {
-    let base = ctx.cfg.supabase_url.as_ref()?;
-    let url = format!("{base}/auth/v1/.well-known/jwks.json");
-    let mut resp = Fetch::Url(url.parse().ok()?).send().await.ok()?;
-    if resp.status_code() != 200 {
-        return None;
-    }
-    let text = resp.text().await.ok()?;
-    JWKS_CACHE.with(|c| *c.borrow_mut() = Some((text.clone(), Date::now().as_millis())));
-    Some(text)
-}
+/// The key server did not answer usefully; the cause is for the log.
+struct KeysUnavailable(String);
 
-/// The JWKS to verify with: configured, cached, or fetched.
-async fn jwks(ctx: &Ctx, force_refresh: bool) -> Option<String> {
-    if let Some(configured) = &ctx.cfg.jwks {
-        return Some(configured.clone());
-    }
-    let now = Date::now().as_millis();
-    let cached = JWKS_CACHE.with(|c| c.borrow().clone());
-    match cached {
-        Some((text, at)) if !force_refresh && now.saturating_sub(at) < JWKS_TTL_MS => Some(text),
-        Some((text, at)) if force_refresh && now.saturating_sub(at) < JWKS_REFRESH_MIN_MS => {
-            Some(text)
+impl From<KeysUnavailable> for ApiError {
+    fn from(e: KeysUnavailable) -> Self {
+        ApiError::Unavailable {
+            cause: format!("JWKS: {}", e.0),
         }
-        _ => fetch_jwks(ctx).await,
+    }
+}
+
+async fn fetch_jwks(ctx: &Ctx, base: &str) -> Result<String, KeysUnavailable> {
+    let url = format!("{base}/auth/v1/.well-known/jwks.json");
+    let answer = fetch::send(Outbound {
+        method: "GET",
+        url: &url,
+        headers: vec![("accept", "application/json")],
+        body: None,
+        timeout_ms: ctx.cfg.jwks_timeout_ms,
+    })
+    .await
+    .map_err(|e| KeysUnavailable(format!("{url}: {e}")))?;
+    if answer.status != 200 {
+        return Err(KeysUnavailable(format!("{url} answered {}", answer.status)));
+    }
+    if jwt::Jwks::parse(&answer.body).is_err() {
+        return Err(KeysUnavailable(format!("{url} answered no key set")));
+    }
+    Ok(answer.body)
+}
+
+/// The JWKS to verify with: configured, cached, or fetched. `Ok(None)` when the project has no
+/// key server configured (HS256 only). A key server that fails is tried again only after
+/// [`JWKS_FAILURE_TTL_MS`]; meanwhile the last good key set, however old, is used, and without
+/// one the keys are unavailable.
+async fn jwks(ctx: &Ctx, force_refresh: bool) -> Result<Option<String>, KeysUnavailable> {
+    if let Some(configured) = &ctx.cfg.jwks {
+        return Ok(Some(configured.clone()));
+    }
+    let Some(base) = ctx.cfg.supabase_url.as_deref() else {
+        return Ok(None);
+    };
+    let now = Date::now().as_millis();
+    let (good, failed_at) = JWKS_CACHE.with(|c| {
+        let c = c.borrow();
+        (c.good.clone(), c.failed_at)
+    });
+    let age = |at: u64| now.saturating_sub(at);
+    match &good {
+        Some((text, at)) if !force_refresh && age(*at) < JWKS_TTL_MS => {
+            return Ok(Some(text.clone()))
+        }
+        Some((text, at)) if force_refresh && age(*at) < JWKS_REFRESH_MIN_MS => {
+            return Ok(Some(text.clone()))
+        }
+        _ => {}
+    }
+    let stale_or = |e: KeysUnavailable| match &good {
+        // An expired key set still verifies tokens signed before a rotation.
+        Some((text, _)) if !force_refresh => Ok(Some(text.clone())),
+        _ => Err(e),
+    };
+    if failed_at.is_some_and(|at| age(at) < JWKS_FAILURE_TTL_MS) {
+        return stale_or(KeysUnavailable(
+            "the key server failed moments ago; not asked again yet".into(),
+        ));
+    }
+    match fetch_jwks(ctx, base).await {
+        Ok(text) => {
+            JWKS_CACHE.with(|c| {
+                *c.borrow_mut() = KeyCache {
+                    good: Some((text.clone(), now)),
+                    failed_at: None,
+                }
+            });
+            Ok(Some(text))
+        }
+        Err(e) => {
+            JWKS_CACHE.with(|c| c.borrow_mut().failed_at = Some(now));
+            stale_or(e)
+        }
     }
 }
 
@@ -108,23 +175,14 @@ fn build_verifier(ctx: &Ctx, jwks: Option<&str>) -> JwtVerifier {
 }
 
 fn bearer(req: &Request) -> Result<String, ApiError> {
-    let header = req
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .ok_or_else(|| ApiError::Unauthorized {
-            detail: "Missing Authorization header: send `Authorization: Bearer <JWT>`.".into(),
-        })?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized {
-            detail: "Malformed Authorization header: expected `Bearer <JWT>`.".into(),
-        })?;
-    Ok(token.to_string())
+    let header = req.headers().get("authorization").ok().flatten();
+    // An oversized token is refused here, before it is parsed or forwarded (PostgREST refuses
+    // large headers outright).
+    jwt::bearer_token(header.as_deref())
+        .map(String::from)
+        .map_err(|e| ApiError::Unauthorized {
+            detail: e.to_string(),
+        })
 }
 
 fn unauthorized(e: JwtError) -> ApiError {
@@ -133,15 +191,25 @@ fn unauthorized(e: JwtError) -> ApiError {
     }
 }
 
-/// Verifies the caller's token; 401 problem+json saying what is wrong with it otherwise.
+/// Verifies the caller's token; 401 problem+json saying what is wrong with it otherwise, 503
+/// when the key server it needs does not answer.
 pub async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
     let token = bearer(req)?;
     let now = now_unix();
-    let keys = jwks(ctx, false).await;
+    // Keys that cannot be had now are not yet a verdict: an HS256 token needs none.
+    let (keys, unavailable) = match jwks(ctx, false).await {
+        Ok(keys) => (keys, None),
+        Err(e) => (None, Some(e)),
+    };
     match verify(ctx, keys.as_deref(), &token, now) {
-        Err(JwtError::UnknownKey { .. }) if ctx.cfg.jwks.is_none() => {
+        Err(JwtError::UnknownKey { .. } | JwtError::NoKeyConfigured { .. })
+            if ctx.cfg.jwks.is_none() && ctx.cfg.supabase_url.is_some() =>
+        {
+            if let Some(e) = unavailable {
+                return Err(e.into());
+            }
             // The project may have rotated its signing keys since the JWKS was cached.
-            let fresh = jwks(ctx, true).await;
+            let fresh = jwks(ctx, true).await?;
             verify(ctx, fresh.as_deref(), &token, now).map_err(unauthorized)?
         }
         other => other.map_err(unauthorized)?,

@@ -14,7 +14,14 @@ pub struct Config {
     pub jwks: Option<String>,
     pub jwt_audience: String,
     pub scoreapp_secret: Option<Secret>,
-    pub ingest_secrets: Vec<Secret>,
+    /// Each app schema's signed-ingest secrets (`INGEST_WEBHOOK_SECRETS_<SCHEMA>`, e.g.
+    /// `INGEST_WEBHOOK_SECRETS_WALKER_OS`): a sender holding one schema's secret cannot write
+    /// another schema's tables. A schema without secrets refuses every delivery.
+    pub ingest_secrets: Vec<(&'static str, Vec<Secret>)>,
+    /// How long a PostgREST call may take before the request is answered 503.
+    pub postgrest_timeout_ms: u32,
+    /// How long fetching the JWKS may take before the key server counts as unreachable.
+    pub jwks_timeout_ms: u32,
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub max_page_size: usize,
@@ -29,6 +36,8 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_page_size", &self.max_page_size)
+            .field("postgrest_timeout_ms", &self.postgrest_timeout_ms)
+            .field("jwks_timeout_ms", &self.jwks_timeout_ms)
             .finish_non_exhaustive()
     }
 }
@@ -56,7 +65,26 @@ fn list(value: Option<String>, separator: char) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The binding that holds `schema`'s ingest secrets.
+pub fn ingest_secrets_binding(schema: &str) -> String {
+    format!("INGEST_WEBHOOK_SECRETS_{}", schema.to_ascii_uppercase())
+}
+
+fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
+    text(env, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 impl Config {
+    /// The secrets that may sign an ingest delivery for `schema`.
+    pub fn ingest_secrets(&self, schema: &str) -> &[Secret] {
+        self.ingest_secrets
+            .iter()
+            .find(|(s, _)| *s == schema)
+            .map_or(&[], |(_, secrets)| secrets.as_slice())
+    }
+
     pub fn from_env(env: &Env) -> Self {
         let supabase_url = text(env, "SUPABASE_URL").map(|u| u.trim_end_matches('/').to_string());
         let postgrest_url = text(env, "POSTGREST_URL")
@@ -72,17 +100,44 @@ impl Config {
             jwks: text(env, "SUPABASE_JWKS"),
             jwt_audience: text(env, "JWT_AUDIENCE").unwrap_or_else(|| "authenticated".into()),
             scoreapp_secret: text(env, "SCOREAPP_WEBHOOK_SECRET").map(Secret::new),
-            ingest_secrets: list(text(env, "INGEST_WEBHOOK_SECRETS"), ' ')
+            ingest_secrets: rowgate_core::registry::schemas()
                 .into_iter()
-                .map(Secret::new)
+                .map(|schema| {
+                    let secrets = list(text(env, &ingest_secrets_binding(schema)), ' ')
+                        .into_iter()
+                        .map(Secret::new)
+                        .collect();
+                    (schema, secrets)
+                })
                 .collect(),
             cors_origins: list(text(env, "CORS_ALLOWED_ORIGINS"), ','),
-            max_body_bytes: text(env, "MAX_BODY_BYTES")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1 << 20),
-            max_page_size: text(env, "MAX_PAGE_SIZE")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1000),
+            max_body_bytes: number(env, "MAX_BODY_BYTES", 1 << 20),
+            max_page_size: number(env, "MAX_PAGE_SIZE", 1000),
+            postgrest_timeout_ms: number(env, "POSTGREST_TIMEOUT_MS", 10_000),
+            jwks_timeout_ms: number(env, "JWKS_TIMEOUT_MS", 5_000),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Config {
+    /// A configuration as the local stack's, for tests of the requests the Worker builds.
+    pub fn for_tests() -> Self {
+        Config {
+            postgrest_url: "http://127.0.0.1:54321".into(),
+            supabase_url: Some("http://127.0.0.1:54321".into()),
+            anon_key: Some(Secret::new("anon-key")),
+            service_role_key: Some(Secret::new("service-key")),
+            jwt_secret: None,
+            jwks: None,
+            jwt_audience: "authenticated".into(),
+            scoreapp_secret: None,
+            ingest_secrets: vec![("dyniq", vec![Secret::new("whsec_a")])],
+            cors_origins: Vec::new(),
+            max_body_bytes: 1 << 20,
+            max_page_size: 1000,
+            postgrest_timeout_ms: 10_000,
+            jwks_timeout_ms: 5_000,
         }
     }
 }

@@ -1,49 +1,43 @@
 //! The one PostgREST adapter: sends a request built with the `postgrest` crate and turns every
 //! answer into `Ok(DbResponse)` or a typed `DbError`. The crate returns non-2xx answers as `Ok`,
-//! so the status is always checked here, and the database's own text never leaves this module.
+//! so the status is always checked here, and the database's own text never leaves this module
+//! except in the logged cause of a server fault.
+//!
+//! Who is at fault decides the class. The core checks every record, filter and upsert key before
+//! a request is sent, so what PostgREST still refuses is either the caller's (a unique key already
+//! taken, a foreign key to nothing, a row RLS hides: 4xx) or ours (a column, table, function or
+//! schema PostgREST does not know, a value or filter the core let through but PostgreSQL refuses,
+//! a constraint the registry does not know: a logged 500), or nobody's (PostgREST or the database
+//! down, slow or overloaded: 503 with `Retry-After`).
 
 use postgrest::Postgrest;
 use rowgate_core::error::{FieldError, ValidationErrors};
+use rowgate_core::table::TableDef;
 use rowgate_core::violation::{self, ViolationKind};
 use serde::Deserialize;
-use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::web_sys;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::fetch::{self, FetchError, Outbound};
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum DbError {
-    /// PostgREST or the database did not answer.
-    Unavailable {
-        cause: String,
-    },
-    NotFound {
-        detail: String,
-    },
-    Forbidden {
-        detail: String,
-    },
-    /// PostgREST rejected the token it was given.
-    Unauthorized {
-        detail: String,
-    },
-    /// A unique constraint, with the field it names.
-    Conflict {
-        field: String,
-        detail: String,
-    },
+    /// PostgREST did not answer: refused, reset, or nothing before the deadline.
+    NoAnswer { cause: String },
+    /// PostgREST answered that the database cannot serve now (down, overloaded, locked).
+    Unavailable { cause: String },
+    /// The page asked for starts after the last row (PostgREST's 416 with an exact count).
+    RangeNotSatisfiable,
+    /// The role may not do this (grants or row-level security).
+    Forbidden { detail: String },
+    /// PostgREST refused the token the Worker had accepted (it expired in between).
+    Unauthorized { detail: String },
+    /// A unique key is taken: the constraint's columns, from the registry.
+    Conflict { fields: Vec<String>, detail: String },
     /// Foreign key, check or not-null violations, as field errors.
     Invalid(ValidationErrors),
-    /// A filter, order or select the database could not apply.
-    BadQuery {
-        detail: String,
-    },
-    /// Anything else: logged, answered with a generic 500.
-    Other {
-        cause: String,
-    },
+    /// Anything else is a fault on our side: logged, answered with a generic 500.
+    Other { cause: String },
 }
 
 #[derive(Debug)]
@@ -54,8 +48,8 @@ pub struct DbResponse {
 }
 
 impl DbResponse {
-    /// PostgREST answers writes with an array; a single record sent gets its row back (`null`
-    /// when the write touched none).
+    /// PostgREST answers writes (and `write_records`) with an array; a single record sent gets
+    /// its row back (`null` when the write touched none).
     pub fn first_row(&self) -> Result<String, ApiError> {
         // Sliced out as PostgREST wrote it, not parsed into values and written again.
         let rows: Vec<&serde_json::value::RawValue> =
@@ -67,14 +61,12 @@ impl DbResponse {
 }
 
 /// PostgREST's error body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct PgrstError {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
     message: Option<String>,
-    #[serde(default)]
-    details: Option<String>,
 }
 
 /// Who the request runs as: the caller's own token (RLS decides), or the service role for
@@ -114,135 +106,298 @@ pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Postgrest, DbEr
         .insert_header("Authorization", format!("Bearer {token}")))
 }
 
-/// Sends the request the `postgrest` crate built and checks the answer.
+/// Sends the request the `postgrest` crate built and checks the answer. `tables` are the
+/// tables whose constraints the request may break (the table written, or those an RPC writes),
+/// for naming the fields of a violation.
 ///
-/// The request goes out through the runtime's own `fetch`, called directly: reqwest's wasm client
-/// adds an `AbortController` per request (aborted on drop, which builds an exception with a stack
-/// trace) and round-trips every response header through `JSON.stringify`, and worker-rs reads a
-/// response body chunk by chunk through a stream reader. `Response.text()` reads it in one call.
-pub async fn send(req: reqwest::RequestBuilder, table: &str) -> Result<DbResponse, DbError> {
+/// The request goes out through the runtime's own `fetch` ([`fetch::send`]), with the
+/// configured deadline: reqwest's wasm client adds an `AbortController` per request and
+/// round-trips every response header through `JSON.stringify`, and has no timeout of its own.
+pub async fn send(
+    cfg: &Config,
+    req: reqwest::RequestBuilder,
+    tables: &[&'static TableDef],
+) -> Result<DbResponse, DbError> {
     let built = req.build().map_err(|e| DbError::Other {
         cause: format!("PostgREST request: {e}"),
     })?;
-    let unreachable = |e: JsValue| DbError::Unavailable {
-        cause: format!("PostgREST unreachable: {}", js_message(&e)),
-    };
-    let init = fetch_init(&built)?;
-    let global: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
-    let resp: web_sys::Response =
-        JsFuture::from(global.fetch_with_str_and_init(built.url().as_str(), &init))
-            .await
-            .map_err(unreachable)?
-            .unchecked_into();
-    let status = resp.status();
-    let content_range = resp.headers().get("content-range").ok().flatten();
-    let body = JsFuture::from(resp.text().map_err(unreachable)?)
-        .await
-        .map_err(unreachable)?
-        .as_string()
-        .unwrap_or_default();
-    if (200..300).contains(&status) {
-        return Ok(DbResponse {
-            body,
-            content_range,
-        });
-    }
-    Err(classify(status, &body, table))
-}
-
-/// The `fetch` options for a request the `postgrest` crate built: method, headers and body,
-/// unchanged (the URL, with its query, is passed beside them).
-fn fetch_init(built: &reqwest::Request) -> Result<web_sys::RequestInit, DbError> {
-    let other = |e: JsValue| DbError::Other {
-        cause: format!("PostgREST request: {}", js_message(&e)),
-    };
-    let headers = web_sys::Headers::new().map_err(other)?;
+    let mut headers = Vec::with_capacity(built.headers().len());
     for (name, value) in built.headers() {
         let value = value.to_str().map_err(|e| DbError::Other {
             cause: format!("PostgREST request header {name}: {e}"),
         })?;
-        headers.append(name.as_str(), value).map_err(other)?;
+        headers.push((name.as_str(), value));
     }
-    let init = web_sys::RequestInit::new();
-    init.set_method(built.method().as_str());
-    init.set_headers(&headers);
-    if let Some(bytes) = built
-        .body()
-        .and_then(|b| b.as_bytes())
-        .filter(|b| !b.is_empty())
-    {
-        let body = match std::str::from_utf8(bytes) {
-            Ok(text) => JsValue::from_str(text),
-            Err(_) => worker::js_sys::Uint8Array::from(bytes).into(),
-        };
-        init.set_body(&body);
+    let answer = fetch::send(Outbound {
+        method: built.method().as_str(),
+        url: built.url().as_str(),
+        headers,
+        body: built.body().and_then(|b| b.as_bytes()),
+        timeout_ms: cfg.postgrest_timeout_ms,
+    })
+    .await
+    .map_err(unreachable)?;
+    if (200..300).contains(&answer.status) {
+        return Ok(DbResponse {
+            body: answer.body,
+            content_range: answer.content_range,
+        });
     }
-    Ok(init)
+    Err(classify(answer.status, &answer.body, tables))
 }
 
-/// A JS exception's message, for logs.
-fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<worker::js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
+fn unreachable(e: FetchError) -> DbError {
+    match e {
+        FetchError::Request { message } => DbError::Other {
+            cause: format!("PostgREST request: {message}"),
+        },
+        e @ (FetchError::Timeout { .. } | FetchError::Network { .. }) => DbError::NoAnswer {
+            cause: format!("PostgREST {e}"),
+        },
+    }
 }
 
-fn classify(status: u16, body: &str, table: &str) -> DbError {
-    let err: PgrstError = serde_json::from_str(body).unwrap_or(PgrstError {
-        code: None,
-        message: None,
-        details: None,
-    });
+/// SQLSTATE classes and PostgREST codes that mean "not now": the database is down, restarting,
+/// out of connections, or gave up on a lock or a deadlock. Retrying later can succeed.
+fn is_transient(status: u16, code: &str) -> bool {
+    matches!(status, 502..=504)
+        || matches!(code, "PGRST000" | "PGRST001" | "PGRST002" | "PGRST003")
+        || code.starts_with("08") // connection exceptions
+        || code.starts_with("53") // insufficient resources (too many connections, …)
+        || code.starts_with("57P") // admin/crash shutdown, cannot connect now
+        || matches!(code, "57014" | "40001" | "40P01" | "55P03") // timeout, serialization, deadlock, lock
+}
+
+/// Every PostgREST answer that is not 2xx, as a `DbError`.
+pub fn classify(status: u16, body: &str, tables: &[&'static TableDef]) -> DbError {
+    let err: PgrstError = serde_json::from_str(body).unwrap_or_default();
     let code = err.code.as_deref().unwrap_or("");
     let message = err.message.as_deref().unwrap_or("");
     let cause = format!("PostgREST {status} {code}: {message}");
-    if let Some(v) = violation::parse(table, code, message, err.details.as_deref()) {
+    if code.starts_with("23") {
+        // A constraint names its fields through the registry's lookup; one the registry does not
+        // know means the core and the database disagree: our fault, not the caller's.
+        let Some(v) = tables
+            .iter()
+            .find_map(|t| violation::parse(t, code, message))
+        else {
+            return DbError::Other { cause };
+        };
+        let detail = v.message();
+        let fields: Vec<String> = v.fields.iter().map(|f| f.to_string()).collect();
         return match v.kind {
-            ViolationKind::Unique => DbError::Conflict {
-                detail: v.message(),
-                field: v.field,
-            },
+            ViolationKind::Unique => DbError::Conflict { fields, detail },
             ViolationKind::ForeignKey | ViolationKind::Check | ViolationKind::NotNull => {
-                DbError::Invalid(ValidationErrors::from(vec![FieldError::new(
-                    v.field.clone(),
-                    v.kind.code(),
-                    v.message(),
-                )]))
+                DbError::Invalid(ValidationErrors::from(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldError::new(f, v.kind.code(), detail.clone()))
+                        .collect::<Vec<_>>(),
+                ))
             }
         };
     }
-    match (status, code) {
-        (503, _) | (502, _) | (504, _) => DbError::Unavailable { cause },
-        (_, c)
-            if c.starts_with("PGRST00") || c.starts_with("08") || c == "57P01" || c == "57P03" =>
-        {
-            DbError::Unavailable { cause }
-        }
-        (_, "42501") => DbError::Forbidden {
+    if is_transient(status, code) {
+        return DbError::Unavailable { cause };
+    }
+    match code {
+        // Grants, or a row-level security policy refusing the new row.
+        "42501" => DbError::Forbidden {
             detail: "Your role may not do this with this table.".into(),
         },
-        (_, c) if c.starts_with("PGRST30") => DbError::Unauthorized {
+        "PGRST103" => DbError::RangeNotSatisfiable,
+        c if c.starts_with("PGRST30") => DbError::Unauthorized {
             detail: "The database did not accept the token.".into(),
         },
-        (_, "PGRST116") => DbError::NotFound {
-            detail: "No matching record.".into(),
-        },
-        (404, _) => DbError::NotFound {
-            detail: "No such table or function.".into(),
-        },
-        // Bad filter values (22P02 invalid text, 22007 bad date, 22023, 42703 unknown column, PGRST1xx parse errors).
-        (_, c)
-            if c.starts_with("22")
-                || c == "42703"
-                || c.starts_with("PGRST1")
-                || c == "PGRST204" =>
-        {
-            DbError::BadQuery {
-                detail: "A filter, order or value could not be applied to this table's columns."
-                    .into(),
-            }
-        }
+        // PGRST106 schema not exposed, PGRST202/PGRST205 function or table unknown, PGRST204 column
+        // unknown, 42P01/42883/42703 the same from PostgreSQL, 22xxx a value the core accepted,
+        // PGRST1xx a request the core built: none of them is the caller's doing.
         _ => DbError::Other { cause },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rowgate_core::registry;
+
+    fn leads() -> &'static TableDef {
+        registry::table("dyniq", "leads").unwrap()
+    }
+
+    fn body(code: &str, message: &str) -> String {
+        serde_json::json!({"code": code, "message": message, "details": null, "hint": null})
+            .to_string()
+    }
+
+    fn is_other(e: &DbError) -> bool {
+        matches!(e, DbError::Other { .. })
+    }
+
+    #[test]
+    fn a_taken_unique_key_is_a_conflict_naming_its_column() {
+        let e = classify(
+            409,
+            &body(
+                "23505",
+                r#"duplicate key value violates unique constraint "leads_email_key""#,
+            ),
+            &[leads()],
+        );
+        let DbError::Conflict { fields, detail } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(fields, ["email"]);
+        assert!(!detail.contains("violates"));
+    }
+
+    #[test]
+    fn a_composite_key_names_each_column_even_when_rls_hides_the_detail() {
+        let scorecard = registry::table("walker_os", "daily_scorecard").unwrap();
+        let e = classify(
+            409,
+            &body(
+                "23505",
+                r#"duplicate key value violates unique constraint "daily_scorecard_user_id_scorecard_date_key""#,
+            ),
+            &[scorecard],
+        );
+        let DbError::Conflict { fields, .. } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(fields, ["user_id", "scorecard_date"]);
+    }
+
+    #[test]
+    fn check_and_foreign_key_violations_are_field_errors() {
+        let e = classify(
+            400,
+            &body(
+                "23514",
+                r#"new row for relation "leads" violates check constraint "leads_lead_score_range""#,
+            ),
+            &[leads()],
+        );
+        let DbError::Invalid(errors) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(errors.as_slice()[0].field, "lead_score");
+        assert_eq!(errors.as_slice()[0].code, "check");
+    }
+
+    #[test]
+    fn a_constraint_the_registry_does_not_know_is_a_server_fault() {
+        let e = classify(
+            409,
+            &body(
+                "23505",
+                r#"duplicate key value violates unique constraint "leads_mystery_key""#,
+            ),
+            &[leads()],
+        );
+        assert!(is_other(&e), "{e:?}");
+        // And a violation with no table to look it up in.
+        assert!(is_other(&classify(
+            409,
+            &body("23505", r#"violates unique constraint "leads_email_key""#),
+            &[]
+        )));
+    }
+
+    #[test]
+    fn an_unreachable_or_overloaded_database_is_unavailable() {
+        for (status, code) in [
+            (503, "PGRST000"),
+            (503, "PGRST001"),
+            (504, "PGRST003"),
+            (500, "08006"),
+            (500, "57P01"),
+            (500, "57P03"),
+            (500, "53300"),
+            (500, "57014"),
+            (500, "40001"),
+            (500, "40P01"),
+            (500, "55P03"),
+            (502, ""),
+        ] {
+            let e = classify(status, &body(code, "x"), &[leads()]);
+            assert!(
+                matches!(e, DbError::Unavailable { .. }),
+                "{status} {code}: {e:?}"
+            );
+        }
+        // A body that is not PostgREST's JSON at all (a proxy's error page).
+        assert!(matches!(
+            classify(503, "<html>busy</html>", &[]),
+            DbError::Unavailable { .. }
+        ));
+    }
+
+    #[test]
+    fn a_refusal_by_grants_or_rls_is_forbidden() {
+        let e = classify(
+            403,
+            &body(
+                "42501",
+                r#"new row violates row-level security policy for table "leads""#,
+            ),
+            &[leads()],
+        );
+        assert!(matches!(e, DbError::Forbidden { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_page_past_the_last_row_is_not_satisfiable() {
+        let e = classify(
+            416,
+            &body("PGRST103", "Requested range not satisfiable"),
+            &[leads()],
+        );
+        assert_eq!(e, DbError::RangeNotSatisfiable);
+    }
+
+    #[test]
+    fn a_token_postgrest_refuses_is_unauthorized() {
+        let e = classify(401, &body("PGRST301", "JWT expired"), &[leads()]);
+        assert!(matches!(e, DbError::Unauthorized { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn what_the_core_should_have_prevented_is_a_server_fault_with_the_cause_kept() {
+        for (status, code) in [
+            (406, "PGRST106"),
+            (400, "PGRST204"),
+            (404, "PGRST202"),
+            (404, "42P01"),
+            (404, "42883"),
+            (400, "42703"),
+            (400, "22P02"),
+            (400, "22007"),
+            (400, "22023"),
+            (400, "PGRST100"),
+            (400, "21000"),
+            (500, "P0001"),
+            (500, ""),
+        ] {
+            let e = classify(status, &body(code, "the database's own words"), &[leads()]);
+            let DbError::Other { cause } = &e else {
+                panic!("{status} {code}: {e:?}")
+            };
+            assert!(cause.contains(code) && cause.contains("the database's own words"));
+        }
+    }
+
+    #[test]
+    fn a_single_row_is_sliced_out_of_the_array_unchanged() {
+        let r = DbResponse {
+            body: r#"[{"a": 1,  "b":[2]}]"#.into(),
+            content_range: None,
+        };
+        assert_eq!(r.first_row().unwrap(), r#"{"a": 1,  "b":[2]}"#);
+        let none = DbResponse {
+            body: "[]".into(),
+            content_range: None,
+        };
+        assert_eq!(none.first_row().unwrap(), "null");
     }
 }

@@ -14,6 +14,8 @@ pub enum ApiError {
     BadRequest { detail: String },
     /// 400: query parameters the record API refuses, every one of them.
     InvalidQuery(Vec<QueryError>),
+    /// 400: the body is not JSON, or not the JSON value the route takes (an object, an array).
+    MalformedBody(ValidationErrors),
     /// 401: no usable credentials; `detail` says what was wrong with them.
     Unauthorized { detail: String },
     /// 403: authenticated, but the role may not do this.
@@ -22,16 +24,24 @@ pub enum ApiError {
     NotFound { detail: String },
     /// 405, with the methods the route accepts.
     MethodNotAllowed { allowed: &'static str },
-    /// 409: a unique constraint; `field` is the column it names.
-    Conflict { field: String, detail: String },
+    /// 409: a unique key is taken; `fields` are its columns, from the registry.
+    Conflict { fields: Vec<String>, detail: String },
     /// 413.
     PayloadTooLarge { limit: usize },
+    /// 416: `offset` is past the last row (with `count=exact`).
+    RangeNotSatisfiable,
     /// 415.
     UnsupportedMediaType { expected: &'static str },
     /// 422: every field error at once.
     Validation(ValidationErrors),
     /// 503 with Retry-After: PostgREST or the database did not answer.
     Unavailable { cause: String },
+    /// 503 with Retry-After from `/health`: which part is down.
+    Unhealthy {
+        postgrest: &'static str,
+        database: &'static str,
+        cause: String,
+    },
     /// 500: a bug or a misconfiguration; the cause is logged, never sent.
     Internal { cause: String },
 }
@@ -48,18 +58,31 @@ impl ApiError {
         }
     }
 
+    /// What shaping refused: a body that is not JSON is the request's form at fault, 400;
+    /// anything else (a wrong type, an empty array, the fields) is about its content, 422.
+    pub fn shaping(errors: ValidationErrors) -> Self {
+        if errors.is_malformed() {
+            ApiError::MalformedBody(errors)
+        } else {
+            ApiError::Validation(errors)
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::BadRequest { .. } | ApiError::InvalidQuery(_) => 400,
+            ApiError::BadRequest { .. }
+            | ApiError::InvalidQuery(_)
+            | ApiError::MalformedBody(_) => 400,
             ApiError::Unauthorized { .. } => 401,
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound { .. } => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::RangeNotSatisfiable => 416,
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
-            ApiError::Unavailable { .. } => 503,
+            ApiError::Unavailable { .. } | ApiError::Unhealthy { .. } => 503,
             ApiError::Internal { .. } => 500,
         }
     }
@@ -67,15 +90,19 @@ impl ApiError {
     /// What to log beside the request id; `None` when the response body already says it all.
     pub fn log_cause(&self) -> Option<&str> {
         match self {
-            ApiError::Unavailable { cause } | ApiError::Internal { cause } => Some(cause),
+            ApiError::Unavailable { cause }
+            | ApiError::Unhealthy { cause, .. }
+            | ApiError::Internal { cause } => Some(cause),
             ApiError::BadRequest { .. }
             | ApiError::InvalidQuery(_)
+            | ApiError::MalformedBody(_)
             | ApiError::Unauthorized { .. }
             | ApiError::Forbidden { .. }
             | ApiError::NotFound { .. }
             | ApiError::MethodNotAllowed { .. }
             | ApiError::Conflict { .. }
             | ApiError::PayloadTooLarge { .. }
+            | ApiError::RangeNotSatisfiable
             | ApiError::UnsupportedMediaType { .. }
             | ApiError::Validation(_) => None,
         }
@@ -86,13 +113,17 @@ impl ApiError {
         match self {
             ApiError::Unauthorized { .. } => vec![("WWW-Authenticate", "Bearer".into())],
             ApiError::MethodNotAllowed { allowed } => vec![("Allow", (*allowed).into())],
-            ApiError::Unavailable { .. } => vec![("Retry-After", "5".into())],
+            ApiError::Unavailable { .. } | ApiError::Unhealthy { .. } => {
+                vec![("Retry-After", "5".into())]
+            }
             ApiError::BadRequest { .. }
             | ApiError::InvalidQuery(_)
+            | ApiError::MalformedBody(_)
             | ApiError::Forbidden { .. }
             | ApiError::NotFound { .. }
             | ApiError::Conflict { .. }
             | ApiError::PayloadTooLarge { .. }
+            | ApiError::RangeNotSatisfiable
             | ApiError::UnsupportedMediaType { .. }
             | ApiError::Validation(_)
             | ApiError::Internal { .. } => Vec::new(),
@@ -114,6 +145,15 @@ impl ApiError {
                         .collect(),
                 )),
             ),
+            ApiError::MalformedBody(errors) => (
+                "malformed-body",
+                "Malformed body",
+                errors
+                    .iter()
+                    .next()
+                    .map_or_else(|| "The body is not valid JSON.".into(), |e| e.message.to_string()),
+                Some(serde_json::to_value(errors.as_slice()).unwrap_or(Value::Null)),
+            ),
             ApiError::Unauthorized { detail } => {
                 ("unauthorized", "Unauthorized", detail.clone(), None)
             }
@@ -125,16 +165,27 @@ impl ApiError {
                 format!("This route accepts {allowed}."),
                 None,
             ),
-            ApiError::Conflict { field, detail } => (
+            ApiError::Conflict { fields, detail } => (
                 "conflict",
                 "Conflict",
                 detail.clone(),
-                Some(json!([{ "field": field, "code": "unique", "message": detail }])),
+                Some(Value::Array(
+                    fields
+                        .iter()
+                        .map(|f| json!({ "field": f, "code": "unique", "message": detail }))
+                        .collect(),
+                )),
             ),
             ApiError::PayloadTooLarge { limit } => (
                 "payload-too-large",
                 "Payload too large",
                 format!("The body is larger than {limit} bytes."),
+                None,
+            ),
+            ApiError::RangeNotSatisfiable => (
+                "range-not-satisfiable",
+                "Range not satisfiable",
+                "The page starts after the last row: lower `offset`.".into(),
                 None,
             ),
             ApiError::UnsupportedMediaType { expected } => (
@@ -155,6 +206,12 @@ impl ApiError {
                 "The database is not answering; retry shortly.".into(),
                 None,
             ),
+            ApiError::Unhealthy { .. } => (
+                "unavailable",
+                "Service unavailable",
+                "A part of the stack is not answering; retry shortly.".into(),
+                None,
+            ),
             ApiError::Internal { .. } => (
                 "internal",
                 "Internal error",
@@ -173,6 +230,15 @@ impl ApiError {
         if let Some(errors) = errors {
             body["errors"] = errors;
         }
+        if let ApiError::Unhealthy {
+            postgrest,
+            database,
+            ..
+        } = self
+        {
+            body["postgrest"] = json!(postgrest);
+            body["database"] = json!(database);
+        }
         body
     }
 }
@@ -180,13 +246,14 @@ impl ApiError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unavailable { cause } => ApiError::Unavailable { cause },
-            DbError::NotFound { detail } => ApiError::NotFound { detail },
+            DbError::NoAnswer { cause } | DbError::Unavailable { cause } => {
+                ApiError::Unavailable { cause }
+            }
+            DbError::RangeNotSatisfiable => ApiError::RangeNotSatisfiable,
             DbError::Forbidden { detail } => ApiError::Forbidden { detail },
             DbError::Unauthorized { detail } => ApiError::Unauthorized { detail },
-            DbError::Conflict { field, detail } => ApiError::Conflict { field, detail },
+            DbError::Conflict { fields, detail } => ApiError::Conflict { fields, detail },
             DbError::Invalid(errors) => ApiError::Validation(errors),
-            DbError::BadQuery { detail } => ApiError::BadRequest { detail },
             DbError::Other { cause } => ApiError::Internal { cause },
         }
     }

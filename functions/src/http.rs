@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::Value;
-use worker::{js_sys, Date, Env, Headers, Method, Request, Response, Result};
+use worker::{js_sys, Date, Env, Headers, Request, Response, Result};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -15,7 +15,6 @@ use crate::routes;
 /// What a handler sees of the request.
 pub struct Ctx {
     pub cfg: Rc<Config>,
-    pub request_id: String,
 }
 
 thread_local! {
@@ -139,20 +138,51 @@ pub async fn json_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<
             expected: "application/json",
         });
     }
-    raw_body(req, ctx).await
+    let body = raw_body(req, ctx).await?;
+    // JSON is UTF-8 (RFC 8259): checked whole here, because a parser skipping a value it does
+    // not keep (an unknown field's) never looks inside it.
+    if std::str::from_utf8(&body).is_err() {
+        return Err(ApiError::bad_request(
+            "The body is not valid JSON: it is not UTF-8.",
+        ));
+    }
+    Ok(body)
 }
 
-fn problem_response(err: &ApiError, path: &str, request_id: &str) -> Result<Response> {
-    let body = serde_json::to_string(&err.problem(path, request_id))?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/problem+json")?;
-    for (name, value) in err.headers() {
-        headers.set(name, &value)?;
-    }
-    Ok(Response::ok(body)?
-        .with_status(err.status())
-        .with_headers(headers))
+/// The problem+json answer for `err`. If even that cannot be built (a header the runtime
+/// refuses), a fixed 500 body that needs nothing that can fail.
+fn problem_response(
+    err: &ApiError,
+    path: &str,
+    request_id: &str,
+    origin: Option<&str>,
+) -> Response {
+    let built = (|| -> Result<Response> {
+        let body = serde_json::to_string(&err.problem(path, request_id))?;
+        let headers = Headers::new();
+        headers.set("Content-Type", "application/problem+json")?;
+        for (name, value) in err.headers() {
+            headers.set(name, &value)?;
+        }
+        let response = Response::ok(body)?
+            .with_status(err.status())
+            .with_headers(headers);
+        finish(response, request_id, origin).map_err(|e| worker::Error::RustError(format!("{e:?}")))
+    })();
+    built.unwrap_or_else(|e| {
+        worker::console_error!(
+            "{}",
+            serde_json::json!({"level": "error", "request_id": request_id, "msg": "problem response failed", "cause": e.to_string()})
+        );
+        let headers = Headers::new();
+        let _ = headers.set("Content-Type", "application/problem+json");
+        Response::from_bytes(FALLBACK_500.as_bytes().to_vec())
+            .map(|r| r.with_status(500).with_headers(headers))
+            .unwrap_or_else(|_| Response::builder().with_status(500).empty())
+    })
 }
+
+const FALLBACK_500: &str = r#"{"type":"/problems/internal","title":"Internal error","status":500,"detail":"Something went wrong on our side."}"#;
 
 fn cors_origin(cfg: &Config, req: &Request) -> Option<String> {
     let origin = req.headers().get("origin").ok().flatten()?;
@@ -193,60 +223,84 @@ impl LogLine<'_> {
     }
 }
 
-pub async fn serve(req: Request, env: Env) -> Result<Response> {
+/// Answers one request. Never an `Err`: the runtime would turn it into a bare 500 with no body
+/// and no log line, so whatever fails here still becomes problem+json and a logged cause.
+pub async fn serve(req: Request, env: Env) -> Response {
     let started = Date::now().as_millis();
     let cfg = config(&env);
     let request_id = request_id(&req, started);
-    let method = req.method();
+    let method = req.inner().method();
     let path = req.path();
     let origin = cors_origin(&cfg, &req);
 
-    let outcome = if method == Method::Options && origin.is_some() {
-        // CORS preflight from an allowed origin.
-        let headers = Headers::new();
-        headers.set("Access-Control-Allow-Methods", CORS_ALLOW_METHODS)?;
-        headers.set("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS)?;
-        headers.set("Access-Control-Max-Age", "86400")?;
-        Ok(Response::empty()?.with_status(204).with_headers(headers))
+    let outcome = if method.eq_ignore_ascii_case("OPTIONS") && origin.is_some() {
+        preflight()
     } else {
-        let ctx = Ctx {
-            cfg,
-            request_id: request_id.clone(),
-        };
+        let ctx = Ctx { cfg };
         routes::dispatch(req, &ctx).await
     };
 
     // One log line per request; a failure adds its level and, for 5xx, its cause.
     let mut level = "info";
     let mut cause = None;
-    let mut response = match outcome {
+    let response = match outcome.and_then(|r| finish(r, &request_id, origin.as_deref())) {
         Ok(r) => r,
         Err(err) => {
             level = if err.status() >= 500 { "error" } else { "warn" };
             cause = err.log_cause().map(String::from);
-            problem_response(&err, &path, &request_id)?
+            problem_response(&err, &path, &request_id, origin.as_deref())
         }
     };
-
-    let headers = response.headers_mut();
-    headers.set("X-Request-Id", &request_id)?;
-    if let Some(origin) = origin {
-        headers.set("Access-Control-Allow-Origin", &origin)?;
-        headers.set(
-            "Access-Control-Expose-Headers",
-            "x-request-id, content-range, retry-after",
-        )?;
-        headers.append("Vary", "Origin")?;
-    }
     LogLine {
         level,
         request_id: &request_id,
-        method: method.as_ref(),
+        method: &method,
         path: &path,
         status: response.status_code(),
         ms: Date::now().as_millis().saturating_sub(started),
         cause: cause.as_deref(),
     }
     .write();
+    response
+}
+
+/// A CORS preflight from an allowed origin.
+fn preflight() -> std::result::Result<Response, ApiError> {
+    let headers = Headers::new();
+    for (name, value) in [
+        ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
+        ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),
+        ("Access-Control-Max-Age", "86400"),
+    ] {
+        headers.set(name, value).map_err(ApiError::internal)?;
+    }
+    Ok(Response::empty()
+        .map_err(ApiError::internal)?
+        .with_status(204)
+        .with_headers(headers))
+}
+
+/// The headers every answer carries: the request id and, for an allowed origin, CORS.
+fn finish(
+    mut response: Response,
+    request_id: &str,
+    origin: Option<&str>,
+) -> std::result::Result<Response, ApiError> {
+    let headers = response.headers_mut();
+    headers
+        .set("X-Request-Id", request_id)
+        .map_err(ApiError::internal)?;
+    if let Some(origin) = origin {
+        headers
+            .set("Access-Control-Allow-Origin", origin)
+            .and_then(|_| {
+                headers.set(
+                    "Access-Control-Expose-Headers",
+                    "x-request-id, content-range, retry-after",
+                )
+            })
+            .and_then(|_| headers.append("Vary", "Origin"))
+            .map_err(ApiError::internal)?;
+    }
     Ok(response)
 }

@@ -6,6 +6,7 @@ mod auth;
 mod config;
 mod db;
 mod error;
+mod fetch;
 mod http;
 mod routes;
 
@@ -13,5 +14,5 @@ use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    http::serve(req, env).await
+    Ok(http::serve(req, env).await)
 }

@@ -6,7 +6,7 @@ mod openapi;
 mod records;
 mod webhooks;
 
-use worker::{Method, Request, Response};
+use worker::{Request, Response};
 
 use crate::error::ApiError;
 use crate::http::Ctx;
@@ -18,21 +18,23 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    let method = req.method();
-    match (segments.as_slice(), method) {
-        (["health"], Method::Get) => health::get(ctx).await,
+    // The method as the client sent it: worker's `Method` reads any method it does not list
+    // (PROPFIND, MKCOL, QUERY, …) as GET, which would answer them as reads.
+    let method = req.inner().method().to_ascii_uppercase();
+    match (segments.as_slice(), method.as_str()) {
+        (["health"], "GET") => health::get(ctx).await,
         (["health"], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
 
-        (["openapi.json"], Method::Get) => openapi::get(),
+        (["openapi.json"], "GET") => openapi::get(),
         (["openapi.json"], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
 
         (["v1", schema, table], method) => {
             let def = records::table(schema, table)?;
             match method {
-                Method::Get => records::read(req, ctx, def).await,
-                Method::Post => records::insert(req, ctx, def).await,
-                Method::Patch => records::update(req, ctx, def).await,
-                Method::Delete => records::delete(req, ctx, def).await,
+                "GET" => records::read(req, ctx, def).await,
+                "POST" => records::insert(req, ctx, def).await,
+                "PATCH" => records::update(req, ctx, def).await,
+                "DELETE" => records::delete(req, ctx, def).await,
                 _ => Err(ApiError::MethodNotAllowed {
                     allowed: "GET, POST, PATCH, DELETE",
                 }),
@@ -41,12 +43,12 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
         (["v1", schema, table, "validate"], method) => {
             let def = records::table(schema, table)?;
             match method {
-                Method::Post => records::validate(req, ctx, def).await,
+                "POST" => records::validate(req, ctx, def).await,
                 _ => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
             }
         }
 
-        (["webhooks", "dyniq", "scoreapp"], Method::Post) => webhooks::scoreapp(req, ctx).await,
+        (["webhooks", "dyniq", "scoreapp"], "POST") => webhooks::scoreapp(req, ctx).await,
         (["webhooks", "dyniq", "scoreapp"], _) => {
             Err(ApiError::MethodNotAllowed { allowed: "POST" })
         }
@@ -57,7 +59,7 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
                 });
             }
             match method {
-                Method::Post => webhooks::ingest(req, ctx, schema).await,
+                "POST" => webhooks::ingest(req, ctx, schema).await,
                 _ => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
             }
         }

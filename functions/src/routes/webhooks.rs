@@ -3,14 +3,19 @@
 //! each delivery carries an idempotency key that a unique constraint enforces, so a repeated
 //! delivery writes once.
 
+use postgrest::Postgrest;
 use rowgate_core::ingest;
+use rowgate_core::jwt;
+use rowgate_core::registry;
 use rowgate_core::scoreapp::{self, Action};
+use rowgate_core::table::TableDef;
 use rowgate_core::webhook::{
     self, StandardWebhook, WebhookError, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use serde_json::json;
 use worker::{Request, Response};
 
+use crate::config;
 use crate::db::{self, As};
 use crate::error::ApiError;
 use crate::http::{self as edge, Ctx};
@@ -41,7 +46,10 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
         .ok_or_else(|| ApiError::internal("SCOREAPP_WEBHOOK_SECRET is not set"))?;
     let presented = header(&req, "x-webhook-secret")
         .or_else(|| {
-            header(&req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(String::from))
+            let authorization = header(&req, "authorization")?;
+            jwt::bearer_token(Some(&authorization))
+                .ok()
+                .map(String::from)
         })
         .or_else(|| {
             edge::query_pairs(&req)
@@ -51,21 +59,18 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
         });
     webhook::verify_shared_secret(secret, presented.as_deref()).map_err(rejected)?;
     let body = edge::raw_body(&mut req, ctx).await?;
-    let action = scoreapp::parse(&body).map_err(ApiError::Validation)?;
+    let action = scoreapp::parse(&body).map_err(ApiError::shaping)?;
     let client = db::client(&ctx.cfg, "dyniq", As::ServiceRole)?;
+    let (leads, quiz_responses) = (table("dyniq", "leads")?, table("dyniq", "quiz_responses")?);
     match action {
         Action::SubmitQuiz { params } => {
-            let answer =
-                db::send(client.rpc("submit_quiz", params).build(), "quiz_responses").await?;
+            let request = scoreapp_request(&client, &Action::SubmitQuiz { params })?;
+            let answer = db::send(&ctx.cfg, request, &[quiz_responses, leads]).await?;
             edge::raw_json_response(200, answer.body)
         }
         Action::UpsertLead { lead } => {
-            let request = client
-                .from("leads")
-                .upsert(lead)
-                .on_conflict("email")
-                .build();
-            let answer = db::send(request, "leads").await?;
+            let request = scoreapp_request(&client, &Action::UpsertLead { lead })?;
+            let answer = db::send(&ctx.cfg, request, &[leads]).await?;
             edge::raw_json_response(200, format!(r#"{{"lead":{}}}"#, answer.first_row()?))
         }
         Action::Ignore { event, reason } => {
@@ -74,12 +79,62 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
     }
 }
 
+fn table(schema: &str, name: &str) -> Result<&'static TableDef, ApiError> {
+    registry::table(schema, name)
+        .ok_or_else(|| ApiError::internal(format!("{schema}.{name} is not registered")))
+}
+
+/// The request a ScoreApp action makes: `submit_quiz` (lead and response in one transaction), or
+/// the lead alone through `write_records`, which changes only the columns the delivery carries.
+pub fn scoreapp_request(
+    client: &Postgrest,
+    action: &Action,
+) -> Result<reqwest::RequestBuilder, ApiError> {
+    match action {
+        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", params.clone()).build()),
+        Action::UpsertLead { lead } => Ok(client
+            .rpc(
+                "write_records",
+                format!(r#"{{"p_table":"leads","p_records":[{lead}],"p_on_conflict":["email"]}}"#),
+            )
+            .build()),
+        Action::Ignore { .. } => Err(ApiError::internal("an ignored event makes no request")),
+    }
+}
+
+/// The request a signed delivery makes: `<schema>.ingest`, which records the delivery id and
+/// writes the records (through `write_records`) in one transaction.
+pub fn ingest_request(
+    client: &Postgrest,
+    delivery_id: &str,
+    batch: &ingest::Batch,
+) -> reqwest::RequestBuilder {
+    let params = json!({
+        "p_delivery_id": delivery_id,
+        "p_table": batch.table,
+        "p_records": batch.records,
+        "p_on_conflict": batch.on_conflict,
+    });
+    client.rpc("ingest", params.to_string()).build()
+}
+
 /// `POST /webhooks/{schema}/ingest`: Standard Webhooks-signed records for one table of the
 /// schema, shaped like the record API's, written with the delivery's id in one transaction.
 pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Response, ApiError> {
-    let secrets: Vec<&str> = ctx.cfg.ingest_secrets.iter().map(|s| s.expose()).collect();
+    // Only this schema's secrets: a sender trusted with one app's tables reaches no other's.
+    let secrets: Vec<&str> = ctx
+        .cfg
+        .ingest_secrets(schema)
+        .iter()
+        .map(|s| s.expose())
+        .collect();
     if secrets.is_empty() {
-        return Err(ApiError::internal("INGEST_WEBHOOK_SECRETS is not set"));
+        return Err(ApiError::Unauthorized {
+            detail: format!(
+                "This schema takes no signed deliveries: {} is not configured.",
+                config::ingest_secrets_binding(schema)
+            ),
+        });
     }
     let hook = StandardWebhook::from_secrets(&secrets)
         .map_err(|e| ApiError::internal(format!("ingest secret: {e}")))?;
@@ -91,18 +146,93 @@ pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Respons
         .map_err(rejected)?;
     let key = webhook::idempotency_key("standard-webhooks", &id).map_err(rejected)?;
 
-    let batch = ingest::parse(schema, &body).map_err(ApiError::Validation)?;
-    let params = json!({
-        "p_delivery_id": key,
-        "p_table": batch.table,
-        "p_records": batch.records,
-        "p_on_conflict": batch.on_conflict,
-    });
+    let batch = ingest::parse(schema, &body).map_err(ApiError::shaping)?;
+    let def = table(schema, batch.table)?;
     let client = db::client(&ctx.cfg, schema, As::ServiceRole)?;
-    let answer = db::send(
-        client.rpc("ingest", params.to_string()).build(),
-        batch.table,
-    )
-    .await?;
+    let answer = db::send(&ctx.cfg, ingest_request(&client, &key, &batch), &[def]).await?;
     edge::raw_json_response(200, answer.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn service(schema: &str) -> Postgrest {
+        db::client(&Config::for_tests(), schema, As::ServiceRole).unwrap()
+    }
+
+    fn body(r: &reqwest::Request) -> serde_json::Value {
+        serde_json::from_slice(r.body().unwrap().as_bytes().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_ingest_calls_its_schemas_ingest_as_the_service_role() {
+        let batch = ingest::parse(
+            "walker_os",
+            br#"{"table": "path_a", "records": [{"user_id": "8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f", "milestone": "Series A"}]}"#,
+        )
+        .unwrap();
+        let r = ingest_request(&service("walker_os"), "standard-webhooks:msg_1", &batch)
+            .build()
+            .unwrap();
+        assert_eq!(r.method(), "POST");
+        assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/ingest");
+        assert_eq!(
+            r.headers()["content-profile"].to_str().unwrap(),
+            "walker_os"
+        );
+        assert_eq!(
+            r.headers()["authorization"].to_str().unwrap(),
+            "Bearer service-key"
+        );
+        assert_eq!(body(&r)["p_delivery_id"], "standard-webhooks:msg_1");
+        assert_eq!(body(&r)["p_table"], "path_a");
+    }
+
+    #[test]
+    fn a_leads_ingest_with_on_conflict_sends_the_key_and_the_shaped_records() {
+        let batch = ingest::parse(
+            "dyniq",
+            br#"{"table": "leads", "records": [{"email": " Ada@Example.com "}], "on_conflict": "email"}"#,
+        )
+        .unwrap();
+        let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_2", &batch)
+            .build()
+            .unwrap();
+        assert_eq!(
+            body(&r),
+            json!({"p_delivery_id": "standard-webhooks:msg_2", "p_table": "leads",
+                   "p_records": [{"email": "ada@example.com"}], "p_on_conflict": ["email"]})
+        );
+    }
+
+    #[test]
+    fn a_scoreapp_lead_goes_through_write_records_on_email() {
+        let action = Action::UpsertLead {
+            lead: r#"{"email":"a@b.co","phone":"+442079460958"}"#.into(),
+        };
+        let r = scoreapp_request(&service("dyniq"), &action)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/write_records");
+        assert_eq!(
+            body(&r),
+            json!({"p_table": "leads", "p_records": [{"email": "a@b.co", "phone": "+442079460958"}], "p_on_conflict": ["email"]})
+        );
+    }
+
+    #[test]
+    fn a_finished_quiz_calls_submit_quiz_with_the_cores_parameters() {
+        let action = Action::SubmitQuiz {
+            params: r#"{"p_email":"a@b.co"}"#.into(),
+        };
+        let r = scoreapp_request(&service("dyniq"), &action)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/submit_quiz");
+        assert_eq!(body(&r), json!({"p_email": "a@b.co"}));
+    }
 }
