@@ -13,5 +13,7 @@ command -v worker-build >/dev/null || { echo "worker-build missing: run scripts/
 export WASM_BINDGEN_BIN="$TOOLS/bin/wasm-bindgen"
 export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 if [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; then export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"; fi
+ROWGATE_BUILD_ID="$(build_id)"
+export ROWGATE_BUILD_ID
 cd "$ROOT/functions"
 exec worker-build --release

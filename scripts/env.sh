@@ -7,10 +7,13 @@ ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 TOOLS="${ROWGATE_TOOLS:-$ROOT/.tools}"
 WORKER_BUILD_VERSION="0.8.7"
 
-DB_PORT=54322
-API_PORT=54321
-API_ADMIN_PORT=54329
-WORKER_PORT=8787
+# Ports and the state folder can be moved (ROWGATE_DB_PORT, ROWGATE_API_PORT,
+# ROWGATE_API_ADMIN_PORT, ROWGATE_WORKER_PORT, ROWGATE_STATE) so that two checkouts, or a scratch
+# database beside the main stack, never share a port or a data folder.
+DB_PORT="${ROWGATE_DB_PORT:-54322}"
+API_PORT="${ROWGATE_API_PORT:-54321}"
+API_ADMIN_PORT="${ROWGATE_API_ADMIN_PORT:-54329}"
+WORKER_PORT="${ROWGATE_WORKER_PORT:-8787}"
 
 JWT_SECRET="super-secret-jwt-token-with-at-least-32-characters-long"
 ANON_KEY="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
@@ -22,7 +25,9 @@ LOCAL_JWKS='{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"
 # `oct` key: base64url of JWT_SECRET) and the asymmetric signing key above.
 POSTGREST_JWKS='{"keys":[{"kty":"oct","alg":"HS256","k":"c3VwZXItc2VjcmV0LWp3dC10b2tlbi13aXRoLWF0LWxlYXN0LTMyLWNoYXJhY3RlcnMtbG9uZw"},{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"rowgate-local-es256","x":"YP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Y","y":"eQP-EAi4vJmkGunpVii8ZPLxsgwtfp9Rd6PClNRGIpk"}]}'
 SCOREAPP_WEBHOOK_SECRET="local-scoreapp-secret"
-INGEST_WEBHOOK_SECRET="whsec_cm93Z2F0ZS1sb2NhbC1pbmdlc3Qtc2lnbmluZy1rZXk="
+# Each schema's signed ingest has its own secret (INGEST_WEBHOOK_SECRETS_<SCHEMA>).
+INGEST_WEBHOOK_SECRET_DYNIQ="whsec_cm93Z2F0ZS1sb2NhbC1keW5pcS1pbmdlc3Qta2V5"
+INGEST_WEBHOOK_SECRET_WALKER_OS="whsec_cm93Z2F0ZS1sb2NhbC13YWxrZXItb3MtaW5nZXN0LWtleQ=="
 
 export PATH="$TOOLS/bin:$PATH"
 
@@ -33,4 +38,12 @@ wasm_bindgen_version() {
 # The app schemas PostgREST exposes: [api] schemas in supabase/config.toml.
 api_schemas() {
   sed -n '/^\[api\]/,/^\[/ s/^schemas *= *\[\(.*\)\]/\1/p' "$ROOT/supabase/config.toml" | tr -d ' "'
+}
+
+# A digest of the sources the Worker is built from (the two crates' sources and manifests, the
+# lock file, wrangler.toml; not tests or benchmarks), tracked and untracked alike: build-worker.sh compiles it into the Worker, which reports it at
+# /health, and the test command refuses to test a Worker whose build id differs from the tree's.
+build_id() {
+  (cd "$ROOT" && git ls-files -z -co --exclude-standard -- core/src core/Cargo.toml functions/src functions/Cargo.toml \
+      Cargo.toml Cargo.lock wrangler.toml 2>/dev/null     | sort -z | xargs -0 -r sha256sum 2>/dev/null | sha256sum | cut -c1-16)
 }

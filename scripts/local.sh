@@ -7,6 +7,7 @@
 #   scripts/local.sh reset    recreate the database from supabase/migrations and seed.sql
 #   scripts/local.sh status   say what is running
 #   scripts/local.sh db       start only the database and PostgREST (no Worker)
+#   scripts/local.sh worker   rebuild the Worker from this tree and restart `wrangler dev`
 #   scripts/local.sh install  only install what is missing
 #
 # Every step is idempotent. On failure the step that failed is named with the reason, and the
@@ -17,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/env.sh
 source "$ROOT/scripts/env.sh"
 
-STATE="$ROOT/.local"
+STATE="${ROWGATE_STATE:-$ROOT/.local}"
 PGDATA="$STATE/pgdata"
 PGRUN="$STATE/run"
 PIDS="$STATE/pids"
@@ -265,7 +266,10 @@ SUPABASE_ANON_KEY=$ANON_KEY
 SUPABASE_SERVICE_ROLE_KEY=$SERVICE_ROLE_KEY
 SUPABASE_JWKS=$LOCAL_JWKS
 SCOREAPP_WEBHOOK_SECRET=$SCOREAPP_WEBHOOK_SECRET
-INGEST_WEBHOOK_SECRETS=$INGEST_WEBHOOK_SECRET
+INGEST_WEBHOOK_SECRETS_DYNIQ=$INGEST_WEBHOOK_SECRET_DYNIQ
+INGEST_WEBHOOK_SECRETS_WALKER_OS=$INGEST_WEBHOOK_SECRET_WALKER_OS
+POSTGREST_TIMEOUT_MS=3000
+JWKS_TIMEOUT_MS=2000
 CORS_ALLOWED_ORIGINS=http://localhost:3000,http://127.0.0.1:3000
 EOF
 }
@@ -358,5 +362,6 @@ case "$cmd" in
     start_db; start_postgrest; start_worker; step=""; print_info
     ;;
   status) status ;;
-  *) echo "usage: scripts/local.sh start|stop|reset|status|db|install" >&2; exit 2 ;;
+  worker) install_all; stop_pid worker; start_worker; step=""; status ;;
+  *) echo "usage: scripts/local.sh start|stop|reset|status|db|worker|install" >&2; exit 2 ;;
 esac

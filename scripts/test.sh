@@ -13,11 +13,28 @@ started=0
 stop_stack() { if [ $started = 1 ]; then section "stopping the stack this run started"; bash scripts/local.sh stop; fi; }
 trap stop_stack EXIT
 
-if bash scripts/local.sh status | grep -q stopped; then
-  section "starting the local stack"
-  started=1
-  bash scripts/local.sh start
+# Whatever is not running is started (and stopped at the end); new migrations are applied
+# either way. A port held by another checkout's stack makes this fail, never silently test it.
+if bash scripts/local.sh status | grep -q stopped; then started=1; fi
+section "the local stack"
+bash scripts/local.sh start
+BUILD_ID="$(build_id)"
+# A Worker that was already running may have been built from other sources: `wrangler dev`
+# does not reload a bundle rebuilt behind its back, so it is rebuilt and restarted.
+if ! curl -fsS -m 2 "http://127.0.0.1:$WORKER_PORT/health" 2>/dev/null | grep -q "\"build\":\"$BUILD_ID\""; then
+  section "rebuilding the Worker from this tree and restarting it"
+  bash scripts/local.sh worker
 fi
+section "waiting for the Worker built from this tree (build $BUILD_ID)"
+for ((i = 0; ; i++)); do
+  curl -fsS -m 2 "http://127.0.0.1:$WORKER_PORT/health" 2>/dev/null | grep -q "\"build\":\"$BUILD_ID\"" && break
+  if [ $i -ge 480 ]; then
+    echo "test.sh: the Worker on port $WORKER_PORT does not report build $BUILD_ID after 120 s:" \
+      "it was built from other sources (a stale build, or another checkout's stack)" >&2
+    exit 1
+  fi
+  sleep 0.25
+done
 
 section "cargo fmt --check"
 cargo fmt --all -- --check
@@ -34,6 +51,9 @@ PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres 
 section "cargo test (core unit, property and database tests; end-to-end tests through wrangler dev)"
 DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$DB_PORT/postgres" \
   ROWGATE_WORKER_URL="http://127.0.0.1:$WORKER_PORT" \
+  ROWGATE_POSTGREST_URL="http://127.0.0.1:$API_PORT" \
+  ROWGATE_STATE="${ROWGATE_STATE:-$ROOT/.local}" \
+  ROWGATE_BUILD_ID="$BUILD_ID" \
   cargo test --workspace --locked 2>&1 | tee -a "$results"
 
 # pg_prove: "Files=13, Tests=1361, ..." (all passed, or it would have failed above);

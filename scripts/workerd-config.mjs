@@ -6,6 +6,10 @@
 //   node scripts/workerd-config.mjs <address:port> > .local/workerd/config.capnp
 //   node_modules/.bin/workerd serve .local/workerd/config.capnp   (scripts/load.sh does both)
 //
+// ROWGATE_WORKERD_OVERRIDES, a JSON object of binding -> value (a string, or null to remove the
+// binding), overrides .dev.vars and [vars]: the end-to-end tests serve a second Worker this way,
+// e.g. without SUPABASE_JWKS and with SUPABASE_URL at a stand-in key server.
+//
 // Module paths are written relative to the config file, which must live two levels below the
 // project root (capnp `embed` reads files relative to the config).
 import { readFileSync, readdirSync } from "node:fs";
@@ -33,6 +37,16 @@ for (const line of toml.split("\n")) {
 for (const line of readFileSync(join(root, ".dev.vars"), "utf8").split("\n")) {
   const kv = line.match(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/);
   if (kv) bindings.set(kv[1], kv[2].trim().replace(/^"(.*)"$/, "$1"));
+}
+
+const overrides = JSON.parse(process.env.ROWGATE_WORKERD_OVERRIDES || "{}");
+if (overrides === null || typeof overrides !== "object" || Array.isArray(overrides)) {
+  throw new Error("ROWGATE_WORKERD_OVERRIDES must be a JSON object of binding -> string or null");
+}
+for (const [name, value] of Object.entries(overrides)) {
+  if (value === null) bindings.delete(name);
+  else if (typeof value === "string") bindings.set(name, value);
+  else throw new Error(`ROWGATE_WORKERD_OVERRIDES.${name} must be a string or null`);
 }
 
 // The modules worker-build wrote: the entry (main), the JS glue and the wasm.
