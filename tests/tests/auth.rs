@@ -1,5 +1,6 @@
-//! Authentication through wrangler dev: HS256 and ES256 (JWKS, by kid) tokens, and every way a
-//! token can be refused, each a 401 problem+json saying which.
+//! Authentication through wrangler dev: HS256 and ES256 (JWKS, by kid) tokens, the scheme in any
+//! case, and every way a token can be refused (oversized ones included), each a 401 problem+json
+//! saying which.
 
 use rowgate_tests::*;
 use serde_json::{json, Value};
@@ -121,4 +122,46 @@ fn the_service_role_key_is_never_returned_to_a_client() {
         );
         assert!(!a.body.contains(JWT_SECRET), "{path} leaked the JWT secret");
     }
+}
+
+/// A validly signed user token of exactly (or, where base64 cannot land on it, one byte over)
+/// `len` bytes, padded with a claim.
+fn token_of_length(len: usize) -> String {
+    let mut claims = user_claims(&new_user());
+    claims["pad"] = json!("");
+    let base = hs256(&claims).len();
+    let mut pad = (len.saturating_sub(base)) * 3 / 4;
+    loop {
+        claims["pad"] = json!("x".repeat(pad));
+        let t = hs256(&claims);
+        if t.len() >= len {
+            return t;
+        }
+        pad += 1;
+    }
+}
+
+#[test]
+fn an_oversized_bearer_token_is_a_401_never_a_5xx() {
+    ready();
+    for len in [40_000, 64_000] {
+        let t = token_of_length(len);
+        assert!(t.len() - len <= 1, "{}", t.len());
+        let a = get_with(Some(&bearer(&t)));
+        assert!(
+            a.status < 500,
+            "a {len}-byte token: {} {}",
+            a.status,
+            a.body
+        );
+        a.problem(401);
+    }
+}
+
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    ready();
+    let t = hs256(&user_claims(&new_user()));
+    let a = get_with(Some(&format!("BEARER {t}")));
+    assert_eq!(a.status, 200, "{}", a.body);
 }

@@ -12,6 +12,15 @@ fn health_reports_the_version_and_a_reachable_database() {
     assert_eq!(body["postgrest"], "ok");
     assert_eq!(body["database"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        body["build"].as_str().is_some_and(|b| !b.is_empty()),
+        "health names no build: {body}"
+    );
+    assert_eq!(
+        a.header("content-type")
+            .map(|c| c.starts_with("application/json")),
+        Some(true)
+    );
     assert!(a.header("x-request-id").is_some());
 }
 

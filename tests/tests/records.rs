@@ -24,6 +24,15 @@ fn post(path: &str, auth: &str, body: &Value) -> Answer {
     )
 }
 
+fn field_names(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the problem has no errors: {problem}"))
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 fn count_leads(email: &str) -> i64 {
     db().query_one(
         "select count(*) from dyniq.leads where email = $1",
@@ -388,7 +397,7 @@ fn owner_a_cannot_read_or_patch_owner_b_rows_through_the_api() {
 }
 
 #[test]
-fn one_scorecard_per_owner_per_date_is_a_409() {
+fn one_scorecard_per_owner_per_date_is_a_409_naming_both_key_columns() {
     ready();
     let u = new_user();
     let t = bearer(&hs256(&user_claims(&u)));
@@ -407,13 +416,9 @@ fn one_scorecard_per_owner_per_date_is_a_409() {
         &json!({"scorecard_date": "2026-02-01"}),
     )
     .problem(409);
-    assert!(
-        p["errors"][0]["field"]
-            .as_str()
-            .unwrap()
-            .contains("scorecard_date"),
-        "{p}"
-    );
+    let mut fields = field_names(&p);
+    fields.sort();
+    assert_eq!(fields, ["scorecard_date", "user_id"], "{p}");
 }
 
 #[test]
@@ -463,19 +468,26 @@ fn the_wrong_content_type_is_415_and_a_huge_body_is_413() {
 }
 
 #[test]
-fn malformed_json_is_a_problem_not_a_500() {
+fn malformed_json_is_a_400_on_insert_patch_and_validate() {
     ready();
-    let a = call(
-        "POST",
-        &url("/v1/dyniq/leads"),
-        &[
-            ("authorization", &service()),
-            ("content-type", "application/json"),
-        ],
-        Some("{\"email\": "),
-    );
-    assert!(a.status == 400 || a.status == 422, "{}", a.body);
-    a.problem(a.status);
+    let auth = service();
+    let h = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let broken = "{\"email\": ";
+    call("POST", &url("/v1/dyniq/leads"), &h, Some(broken)).problem(400);
+    call("POST", &url("/v1/dyniq/leads/validate"), &h, Some(broken)).problem(400);
+    call(
+        "PATCH",
+        &url(&format!(
+            "/v1/dyniq/leads?email=eq.{}",
+            unique("m") + "@example.com"
+        )),
+        &h,
+        Some(broken),
+    )
+    .problem(400);
 }
 
 #[test]
@@ -521,4 +533,231 @@ fn every_response_carries_a_request_id_and_echoes_a_sane_one() {
     let p = call("GET", &url("/nope"), &[], None);
     let body = p.problem(404);
     assert_eq!(body["request_id"].as_str(), p.header("x-request-id"));
+}
+
+fn lead(email: &str) -> (uuid::Uuid, Option<String>) {
+    let row = db()
+        .query_one(
+            "select id, tier from dyniq.leads where email = $1",
+            &[&email],
+        )
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[test]
+fn a_bulk_upsert_changes_only_the_columns_each_record_carries() {
+    ready();
+    let (a, b) = (unique("ua") + "@example.com", unique("ub") + "@example.com");
+    assert_eq!(
+        post(
+            "/v1/dyniq/leads",
+            &service(),
+            &json!({"email": b, "tier": "WARM"})
+        )
+        .status,
+        201
+    );
+    let r = post(
+        "/v1/dyniq/leads?on_conflict=email",
+        &service(),
+        &json!([{"email": a, "tier": "HOT"}, {"email": b}]),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(lead(&a).1.as_deref(), Some("HOT"));
+    assert_eq!(
+        lead(&b).1.as_deref(),
+        Some("WARM"),
+        "the upsert erased b's tier"
+    );
+}
+
+#[test]
+fn an_upsert_carrying_an_id_keeps_the_existing_rows_id() {
+    ready();
+    let email = unique("uid") + "@example.com";
+    assert_eq!(
+        post("/v1/dyniq/leads", &service(), &json!({"email": email})).status,
+        201
+    );
+    let (before, _) = lead(&email);
+    let r = post(
+        "/v1/dyniq/leads?on_conflict=email",
+        &service(),
+        &json!({"email": email, "id": uuid::Uuid::new_v4().to_string(), "tier": "COLD"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (after, tier) = lead(&email);
+    assert_eq!(after, before, "the upsert changed the row's id");
+    assert_eq!(tier.as_deref(), Some("COLD"));
+}
+
+#[test]
+fn a_single_insert_answers_201_with_the_row_and_its_defaults() {
+    ready();
+    let email = unique("one") + "@example.com";
+    let a = post("/v1/dyniq/leads", &service(), &json!({"email": email}));
+    assert_eq!(a.status, 201, "{}", a.body);
+    let row = a.json();
+    assert_eq!(row["email"], email);
+    assert_eq!(row["pain_points"], json!([]));
+    assert_eq!(row["needs"], json!([]));
+    assert!(
+        row["id"].is_string() && row["created_at"].is_string(),
+        "{row}"
+    );
+}
+
+#[test]
+fn a_single_column_unique_conflict_is_a_409_naming_that_column() {
+    ready();
+    let email = unique("uc") + "@example.com";
+    assert_eq!(
+        post("/v1/dyniq/leads", &service(), &json!({"email": email})).status,
+        201
+    );
+    let p = post("/v1/dyniq/leads", &service(), &json!({"email": email})).problem(409);
+    assert_eq!(field_names(&p), ["email"], "{p}");
+}
+
+#[test]
+fn on_conflict_naming_a_column_without_a_unique_key_is_a_400_naming_on_conflict() {
+    ready();
+    let email = unique("oc") + "@example.com";
+    let p = post(
+        "/v1/dyniq/leads?on_conflict=name",
+        &service(),
+        &json!({"email": email, "name": "Ada"}),
+    )
+    .problem(400);
+    assert_eq!(field_names(&p), ["on_conflict"], "{p}");
+    assert_eq!(count_leads(&email), 0);
+}
+
+#[test]
+fn a_bulk_upsert_naming_the_same_key_twice_is_a_422_naming_the_second_record() {
+    ready();
+    let email = unique("twice") + "@example.com";
+    let p = post(
+        "/v1/dyniq/leads?on_conflict=email",
+        &service(),
+        &json!([{"email": email}, {"email": email}]),
+    )
+    .problem(422);
+    let errors = p["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["index"] == 1 && e["field"] == "email"),
+        "{p}"
+    );
+    assert_eq!(count_leads(&email), 0);
+}
+
+#[test]
+fn a_filter_whose_operator_does_not_fit_the_column_type_is_a_400_naming_it() {
+    ready();
+    for (param, filter) in [
+        ("lead_score", "lead_score=cs.{1}"),
+        ("created_at", "created_at=like.*x*"),
+        ("id", "id=fts.x"),
+        ("email", "email=fts(klingon).x"),
+        ("lead_score", "lead_score=eq.abc"),
+        ("created_at", "created_at=gt.notadate"),
+    ] {
+        let a = call(
+            "GET",
+            &url(&format!("/v1/dyniq/leads?{filter}")),
+            &[("authorization", &service())],
+            None,
+        );
+        let p = a.problem(400);
+        let fields = field_names(&p);
+        assert!(
+            !fields.is_empty() && fields.iter().all(|f| f.starts_with(param)),
+            "?{filter}: {p}"
+        );
+    }
+}
+
+#[test]
+fn an_undeclared_method_on_a_table_is_a_405_with_allow() {
+    ready();
+    let auth = service();
+    for method in ["PROPFIND", "MKCOL", "QUERY", "PUT"] {
+        let a = call(
+            method,
+            &url("/v1/dyniq/leads"),
+            &[("authorization", &auth)],
+            None,
+        );
+        assert_eq!(a.status, 405, "{method}: {}", a.body);
+        a.problem(405);
+        assert_eq!(
+            a.header("allow"),
+            Some("GET, POST, PATCH, DELETE"),
+            "{method}"
+        );
+    }
+}
+
+#[test]
+fn an_email_with_a_right_to_left_override_is_a_format_error_on_insert_and_validate() {
+    ready();
+    let email = format!("ad\u{202E}{}@example.com", unique("a"));
+    for path in ["/v1/dyniq/leads", "/v1/dyniq/leads/validate"] {
+        let p = post(path, &service(), &json!({"email": email})).problem(422);
+        let errors = p["errors"].as_array().unwrap();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["field"] == "email" && e["code"] == "format"),
+            "{path}: {p}"
+        );
+    }
+    assert_eq!(count_leads(&email), 0);
+}
+
+/// A direct PostgREST insert into dyniq.leads, bypassing the Worker.
+fn direct_lead_insert(token: &str, email: &str) -> Answer {
+    call(
+        "POST",
+        &format!("{}/leads", postgrest_url()),
+        &[
+            ("apikey", ANON_KEY),
+            ("authorization", &bearer(token)),
+            ("content-profile", "dyniq"),
+            ("content-type", "application/json"),
+        ],
+        Some(&json!({"email": email}).to_string()),
+    )
+}
+
+#[test]
+fn the_database_refuses_an_email_with_a_right_to_left_override_from_a_signed_in_user() {
+    ready();
+    let email = format!("ad\u{202E}{}@example.com", unique("a"));
+    let user = hs256(&user_claims(&new_user()));
+    let a = direct_lead_insert(&user, &email);
+    assert!((400..500).contains(&a.status), "{} {}", a.status, a.body);
+    assert_eq!(count_leads(&email), 0);
+}
+
+#[test]
+fn the_database_refuses_an_email_with_a_right_to_left_override_from_the_service_role() {
+    ready();
+    let email = format!("ad\u{202E}{}@example.com", unique("a"));
+    let a = direct_lead_insert(SERVICE_ROLE_KEY, &email);
+    assert!((400..500).contains(&a.status), "{} {}", a.status, a.body);
+    assert_eq!(count_leads(&email), 0);
+}
+
+#[test]
+fn an_empty_array_is_a_422_on_insert_and_validate() {
+    ready();
+    for path in ["/v1/dyniq/leads", "/v1/dyniq/leads/validate"] {
+        let p = post(path, &service(), &json!([])).problem(422);
+        assert_eq!(p["type"], "/problems/validation", "{path}");
+        assert!(!p["errors"].as_array().unwrap().is_empty(), "{path}: {p}");
+    }
 }
