@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::Client;
 use rowgate_core::registry::{self, APP_SCHEMAS};
-use rowgate_core::shape::JsonType;
+use rowgate_core::shape::{self, JsonType, SqlType};
 use rowgate_core::table::{Column, ColumnDefault, TableDef};
 use serde_json::Value;
 
@@ -178,6 +178,38 @@ fn compare_default(c: &Column, db: &DbColumn, out: &mut Vec<String>, at: &str) {
     }
 }
 
+/// Whether the core shapes the column as free text (its text/varchar kinds): trimmed of Unicode
+/// whitespace, blank made null, no format or enum that already keeps whitespace out. The
+/// database holds it with `rowgate.is_trimmed_text(column)`.
+fn is_free_text(c: &Column) -> bool {
+    let k = &c.kind;
+    k.json_type == JsonType::String
+        && k.format.is_none()
+        && k.enum_values.is_empty()
+        && matches!(k.sql, SqlType::Text | SqlType::Varchar(_))
+}
+
+/// Whether the core reads the column as a calendar date or an instant, never infinite: the
+/// database holds it with `isfinite(column)`.
+fn is_date_or_time(c: &Column) -> bool {
+    matches!(c.kind.sql, SqlType::Date | SqlType::Timestamptz)
+}
+
+/// The exact definitions, as `pg_get_constraintdef` prints them, of the checks that hold the
+/// core's text and time shaping: anything weaker (an `OR`, another argument) is drift.
+fn trimmed_text_check(c: &Column) -> String {
+    match c.kind.sql {
+        SqlType::Varchar(_) => format!("CHECK (rowgate.is_trimmed_text(({})::text))", c.name),
+        _ => format!("CHECK (rowgate.is_trimmed_text({}))", c.name),
+    }
+}
+fn trimmed_items_check(c: &Column) -> String {
+    format!("CHECK (rowgate.is_trimmed_text_array({}))", c.name)
+}
+fn finite_check(c: &Column) -> String {
+    format!("CHECK (isfinite({}))", c.name)
+}
+
 /// Checks one CHECK constraint on one column against the column's description; returns what it
 /// accounted for.
 fn compare_check(
@@ -188,7 +220,39 @@ fn compare_check(
 ) -> &'static str {
     let def = &check.definition;
     let k = &c.kind;
-    if def.contains("= ANY (ARRAY[") || def.contains(" IN (") {
+    if def.contains("rowgate.is_trimmed_text_array(") {
+        if c.kind.sql != SqlType::TextArray || *def != trimmed_items_check(c) {
+            out.push(format!(
+                "{at}: items check: core {}, database {def} ({}), expected {}",
+                k.sql.to_sql(),
+                check.name,
+                trimmed_items_check(c)
+            ));
+        }
+        "trimmed items"
+    } else if def.contains("rowgate.is_trimmed_text(") {
+        if !is_free_text(c) || *def != trimmed_text_check(c) {
+            out.push(format!(
+                "{at}: trimmed-text check: core {} {:?} (free text: {}), database {def} ({}), expected {}",
+                k.sql.to_sql(),
+                k.format,
+                is_free_text(c),
+                check.name,
+                trimmed_text_check(c)
+            ));
+        }
+        "trimmed"
+    } else if def.contains("isfinite(") {
+        if !is_date_or_time(c) || *def != finite_check(c) {
+            out.push(format!(
+                "{at}: finite check: core {}, database {def} ({}), expected {}",
+                k.sql.to_sql(),
+                check.name,
+                finite_check(c)
+            ));
+        }
+        "finite"
+    } else if def.contains("= ANY (ARRAY[") || def.contains(" IN (") {
         let db: BTreeSet<String> = quoted_values(def);
         let core: BTreeSet<String> = k.enum_values.iter().map(|s| s.to_string()).collect();
         if db != core {
@@ -210,8 +274,9 @@ fn compare_check(
         }
         "length"
     } else if def.contains(" ~ '") {
+        // The definition prints the pattern as an SQL literal: a quote in it is doubled.
         match k.format.and_then(|f| f.db_pattern()) {
-            Some(p) if def.contains(p) => {}
+            Some(p) if def.contains(&p.replace('\'', "''")) => {}
             other => out.push(format!(
                 "{at}: format: core pattern {other:?}, database {def}"
             )),
@@ -428,6 +493,24 @@ fn compare_table(t: &TableDef, db_table: &DbTable, out: &mut Vec<String>) {
                 "{at}: the core wants an object, the database has no jsonb_typeof check"
             ));
         }
+        if is_free_text(c) && !has("trimmed") {
+            out.push(format!(
+                "{at}: the core trims it and makes blank null, the database has no {}",
+                trimmed_text_check(c)
+            ));
+        }
+        if k.sql == SqlType::TextArray && !has("trimmed items") {
+            out.push(format!(
+                "{at}: the core trims the items and drops null and blank ones, the database has no {}",
+                trimmed_items_check(c)
+            ));
+        }
+        if is_date_or_time(c) && !has("finite") {
+            out.push(format!(
+                "{at}: the core takes finite dates and times only, the database has no {}",
+                finite_check(c)
+            ));
+        }
     }
 
     let keys = |kind: char| -> BTreeSet<Vec<String>> {
@@ -576,6 +659,199 @@ fn a_dropped_check_is_reported() {
         |t| t.constraints.retain(|c| c.name != "leads_lead_score_range"),
     );
     assert_reported(out, "dyniq.leads.lead_score: the core bounds it (Some(0.0), Some(100.0)), the database has no range check");
+}
+
+#[test]
+fn a_dropped_trimmed_text_items_or_finite_check_is_reported() {
+    let dropped = [
+        "leads_name_check",
+        "leads_company_name_check",
+        "leads_needs_check",
+        "leads_created_at_check",
+        "leads_updated_at_check",
+    ];
+    let out = drift_with(
+        |_| {},
+        |t| {
+            t.constraints
+                .retain(|c| !dropped.contains(&c.name.as_str()))
+        },
+    );
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.name: the core trims it and makes blank null, the database has no CHECK (rowgate.is_trimmed_text((name)::text))",
+    );
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.company_name: the core trims it and makes blank null",
+    );
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.needs: the core trims the items and drops null and blank ones, the database has no CHECK (rowgate.is_trimmed_text_array(needs))",
+    );
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.created_at: the core takes finite dates and times only, the database has no CHECK (isfinite(created_at))",
+    );
+    assert_reported(
+        out,
+        "dyniq.leads.updated_at: the core takes finite dates and times only",
+    );
+}
+
+#[test]
+fn a_weakened_or_misplaced_text_or_time_check_is_reported() {
+    let out =
+        drift_with(
+            |_| {},
+            |t| {
+                for c in &mut t.constraints {
+                    match c.name.as_str() {
+                        "leads_name_check" => c.definition =
+                            "CHECK ((rowgate.is_trimmed_text((name)::text) OR (name IS NOT NULL)))"
+                                .into(),
+                        "leads_created_at_check" => {
+                            c.definition = "CHECK ((isfinite(created_at) OR true))".into()
+                        }
+                        "leads_pain_points_check" => {
+                            c.definition = "CHECK (rowgate.is_trimmed_text_array(needs))".into()
+                        }
+                        _ => {}
+                    }
+                }
+                // A trimmed-text check on an enum, and an isfinite one on a number.
+                for (name, column, definition) in [
+                    (
+                        "leads_tier_trim",
+                        "tier",
+                        "CHECK (rowgate.is_trimmed_text(tier))",
+                    ),
+                    (
+                        "leads_lead_score_check",
+                        "lead_score",
+                        "CHECK (isfinite(lead_score))",
+                    ),
+                ] {
+                    t.constraints.push(DbConstraint {
+                        name: name.into(),
+                        kind: 'c',
+                        definition: definition.into(),
+                        columns: vec![column.into()],
+                    });
+                }
+            },
+        );
+    assert_reported(out.clone(), "dyniq.leads.name: trimmed-text check: core character varying(200) None (free text: true), database CHECK ((rowgate.is_trimmed_text((name)::text) OR (name IS NOT NULL)))");
+    assert_reported(out.clone(), "dyniq.leads.created_at: finite check: core timestamp with time zone, database CHECK ((isfinite(created_at) OR true))");
+    assert_reported(out.clone(), "dyniq.leads.pain_points: items check: core text[], database CHECK (rowgate.is_trimmed_text_array(needs))");
+    assert_reported(
+        out.clone(),
+        "dyniq.leads.tier: trimmed-text check: core text None (free text: false)",
+    );
+    assert_reported(
+        out,
+        "dyniq.leads.lead_score: finite check: core integer, database CHECK (isfinite(lead_score))",
+    );
+}
+
+/// Every character Rust's `str::trim` removes (Unicode White_Space).
+fn core_whitespace() -> Vec<char> {
+    (0..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .filter(|c| c.is_whitespace())
+        .collect()
+}
+
+#[test]
+fn the_database_trims_exactly_the_whitespace_the_core_trims() {
+    let Some(mut client) = support::database() else {
+        return;
+    };
+    let db: String = client
+        .query_one("select rowgate.whitespace()", &[])
+        .unwrap()
+        .get(0);
+    let mut db: Vec<char> = db.chars().collect();
+    db.sort_unstable();
+    assert_eq!(
+        db,
+        core_whitespace(),
+        "rowgate.whitespace() against char::is_whitespace"
+    );
+
+    // And the predicate the CHECKs call agrees with the core's shaping, string by string: text is
+    // trimmed text for the database exactly when the core would send it unchanged.
+    let mut samples: Vec<String> = vec![
+        String::new(),
+        "Ada".into(),
+        "Ada Lovelace".into(),
+        "a\nb".into(),
+        "a\t\tb  c".into(),
+        "\u{200B}x".into(),
+        "x\u{FEFF}".into(),
+        "\u{180E}x".into(),
+        "é".into(),
+    ];
+    for w in core_whitespace() {
+        samples.extend([
+            w.to_string(),
+            format!("{w}x"),
+            format!("x{w}"),
+            format!("x{w}y"),
+            format!("{w}{w}"),
+        ]);
+    }
+    let rows = client
+        .query(
+            "select s, rowgate.is_trimmed_text(s) from unnest($1::text[]) as s",
+            &[&samples],
+        )
+        .unwrap();
+    let mut disagree = Vec::new();
+    for row in rows {
+        let (s, trimmed): (String, bool) = (row.get(0), row.get(1));
+        let core = shape::shape_json(&shape::text(), &Value::String(s.clone()));
+        let unchanged = matches!(&core, Ok(Some(t)) if *t == s);
+        if unchanged != trimmed {
+            disagree.push(format!(
+                "{s:?}: core {core:?}, database is_trimmed_text {trimmed}"
+            ));
+        }
+    }
+    assert!(disagree.is_empty(), "{disagree:#?}");
+
+    // Arrays: the database takes an array exactly when the core would send it unchanged.
+    let arrays: Vec<Vec<Option<&str>>> = vec![
+        vec![],
+        vec![Some("pricing"), Some("hiring plan")],
+        vec![Some("pricing"), None],
+        vec![Some("pricing"), Some("")],
+        vec![Some(" pricing")],
+        vec![Some("pricing\u{A0}")],
+        vec![Some("a"), Some("a")],
+    ];
+    for items in arrays {
+        let trimmed: bool = client
+            .query_one(
+                "select rowgate.is_trimmed_text_array($1::text[])",
+                &[&items],
+            )
+            .unwrap()
+            .get(0);
+        let json = Value::Array(
+            items
+                .iter()
+                .map(|i| i.map_or(Value::Null, |s| Value::String(s.into())))
+                .collect(),
+        );
+        let core = shape::shape_json(&shape::text_array(), &json);
+        let unchanged = matches!(&core, Ok(Some(v)) if v.len() == items.len()
+            && v.iter().zip(&items).all(|(a, b)| Some(a.as_str()) == *b));
+        assert_eq!(
+            unchanged, trimmed,
+            "{items:?}: core {core:?}, database {trimmed}"
+        );
+    }
 }
 
 #[test]

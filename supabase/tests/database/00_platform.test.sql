@@ -24,14 +24,19 @@ select schema_privs_are('rowgate', 'anon', array[]::text[], 'anon cannot use the
 select schema_privs_are('rowgate', 'authenticated', array['USAGE'], 'authenticated may use the rowgate schema, to reach write_records');
 select schema_privs_are('rowgate', 'service_role', array['USAGE'], 'service_role can use the rowgate schema');
 select tables_are('rowgate', array['webhook_deliveries']);
-select functions_are('rowgate', array['prune_cron_job_run_details', 'ingest', 'prune_webhook_deliveries', 'write_records']);
+select functions_are('rowgate', array['prune_cron_job_run_details', 'ingest', 'prune_webhook_deliveries', 'write_records',
+  'whitespace', 'is_trimmed_text', 'trim_text', 'is_trimmed_text_array', 'trim_text_array']);
 
 -- Design decision 3: functions set search_path, and none is SECURITY DEFINER (none needs it).
+-- One exception: rowgate.is_trimmed_text, which a SET clause would keep the planner from inlining
+-- into every text column's CHECK (20261203000300). Its body is SQL-standard, resolved when it was
+-- created, so the caller's search_path cannot change what it calls.
 select is_empty(
   $$ select n.nspname || '.' || p.proname
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname in ('rowgate', 'dyniq', 'walker_os')
-        and not coalesce(p.proconfig @> array['search_path=""'], false) $$,
+        and not coalesce(p.proconfig @> array['search_path=""'], false)
+        and not (p.oid = 'rowgate.is_trimmed_text(text)'::regprocedure and p.prosqlbody is not null) $$,
   'every rowgate, dyniq and walker_os function sets an empty search_path');
 select is_empty(
   $$ select n.nspname || '.' || p.proname

@@ -55,8 +55,11 @@ select tests.column_is('dyniq', 'leads', c.name, c.type, c.not_null, c.default_v
 select col_is_pk('dyniq', 'leads', 'id', 'dyniq.leads is keyed by id');
 select col_is_unique('dyniq', 'leads', array['email']::name[], 'dyniq.leads.email is unique');
 select results_eq($$ select tests.constraints_of('dyniq.leads') $$,
-  array['leads_email_format c', 'leads_email_key u', 'leads_lead_score_range c', 'leads_phone_format c',
-        'leads_pkey p', 'leads_source_check c', 'leads_status_check c', 'leads_tier_check c', 'leads_urgency_check c'],
+  array['leads_company_name_check c', 'leads_created_at_check c', 'leads_email_format c',
+        'leads_email_key u', 'leads_industry_check c', 'leads_lead_score_range c',
+        'leads_name_check c', 'leads_needs_check c', 'leads_pain_points_check c',
+        'leads_phone_format c', 'leads_pkey p', 'leads_source_check c', 'leads_status_check c',
+        'leads_tier_check c', 'leads_updated_at_check c', 'leads_urgency_check c'],
   'dyniq.leads has exactly its named constraints');
 select indexes_are('dyniq', 'leads', array['leads_pkey', 'leads_email_key', 'leads_tier_idx', 'leads_created_at_idx']);
 select has_index('dyniq', 'leads', 'leads_tier_idx', array['tier'], 'leads are indexed by tier');
@@ -89,9 +92,11 @@ select results_eq(
   $$ values ('c', 'c') $$,
   'a quiz response follows its lead''s email on update and goes with it on delete (cascade)');
 select results_eq($$ select tests.constraints_of('dyniq.quiz_responses') $$,
-  array['quiz_responses_answers_object c', 'quiz_responses_email_fkey f', 'quiz_responses_pkey p',
-        'quiz_responses_sales_briefing_url_format c', 'quiz_responses_submission_id_key u',
-        'quiz_responses_tier_check c', 'quiz_responses_total_score_range c'],
+  array['quiz_responses_answers_object c', 'quiz_responses_created_at_check c',
+        'quiz_responses_email_fkey f', 'quiz_responses_pkey p',
+        'quiz_responses_sales_briefing_url_format c', 'quiz_responses_submission_id_check c',
+        'quiz_responses_submission_id_key u', 'quiz_responses_tier_check c',
+        'quiz_responses_total_score_range c'],
   'dyniq.quiz_responses has exactly its named constraints');
 select indexes_are('dyniq', 'quiz_responses', array['quiz_responses_pkey', 'quiz_responses_submission_id_key', 'quiz_responses_email_idx']);
 select has_index('dyniq', 'quiz_responses', 'quiz_responses_email_idx', array['email'], 'the email foreign key is indexed');
@@ -116,7 +121,10 @@ select tests.column_is('dyniq', 'content_posts', c.name, c.type, c.not_null, c.d
   ) as c(name, type, not_null, default_value);
 select col_is_pk('dyniq', 'content_posts', 'id', 'dyniq.content_posts is keyed by id');
 select results_eq($$ select tests.constraints_of('dyniq.content_posts') $$,
-  array['content_posts_pkey p', 'content_posts_platform_check c'],
+  array['content_posts_body_check c', 'content_posts_created_at_check c',
+        'content_posts_hook_check c', 'content_posts_pkey p', 'content_posts_platform_check c',
+        'content_posts_post_date_check c', 'content_posts_topic_check c',
+        'content_posts_updated_at_check c'],
   'dyniq.content_posts has exactly its named constraints');
 select indexes_are('dyniq', 'content_posts', array['content_posts_pkey', 'content_posts_post_date_idx']);
 select has_index('dyniq', 'content_posts', 'content_posts_post_date_idx', array['post_date'], 'posts are indexed by date');
@@ -142,8 +150,10 @@ select col_is_pk('dyniq', 'content_metrics', 'id', 'dyniq.content_metrics is key
 select fk_ok('dyniq', 'content_metrics', 'post_id', 'dyniq', 'content_posts', 'id');
 select col_is_unique('dyniq', 'content_metrics', array['post_id', 'metric_date']::name[], 'one metrics row per post per day');
 select results_eq($$ select tests.constraints_of('dyniq.content_metrics') $$,
-  array['content_metrics_comments_range c', 'content_metrics_engagement_rate_range c', 'content_metrics_likes_range c',
-        'content_metrics_pkey p', 'content_metrics_post_id_fkey f', 'content_metrics_post_id_metric_date_key u'],
+  array['content_metrics_comments_range c', 'content_metrics_created_at_check c',
+        'content_metrics_engagement_rate_range c', 'content_metrics_likes_range c',
+        'content_metrics_metric_date_check c', 'content_metrics_pkey p',
+        'content_metrics_post_id_fkey f', 'content_metrics_post_id_metric_date_key u'],
   'dyniq.content_metrics has exactly its named constraints');
 select indexes_are('dyniq', 'content_metrics', array['content_metrics_pkey', 'content_metrics_post_id_metric_date_key']);
 select has_index('dyniq', 'content_metrics', 'content_metrics_post_id_metric_date_key', array['post_id', 'metric_date'],
@@ -174,9 +184,13 @@ select tests.column_is('dyniq', 'board_meetings', c.name, c.type, c.not_null, c.
 select col_is_pk('dyniq', 'board_meetings', 'id', 'dyniq.board_meetings is keyed by id');
 select col_is_unique('dyniq', 'board_meetings', array['thread_id']::name[], 'dyniq.board_meetings.thread_id is unique');
 select results_eq($$ select tests.constraints_of('dyniq.board_meetings') $$,
-  array['board_meetings_agent_analyses_object c', 'board_meetings_agent_count_range c', 'board_meetings_level_range c',
-        'board_meetings_pkey p', 'board_meetings_recommendation_check c', 'board_meetings_status_check c',
-        'board_meetings_thread_id_format c', 'board_meetings_thread_id_key u', 'board_meetings_total_cost_usd_range c'],
+  array['board_meetings_agent_analyses_object c', 'board_meetings_agent_count_range c',
+        'board_meetings_created_at_check c', 'board_meetings_decision_type_check c',
+        'board_meetings_level_range c', 'board_meetings_pkey p',
+        'board_meetings_recommendation_check c', 'board_meetings_status_check c',
+        'board_meetings_thread_id_format c', 'board_meetings_thread_id_key u',
+        'board_meetings_topic_check c', 'board_meetings_total_cost_usd_range c',
+        'board_meetings_updated_at_check c'],
   'dyniq.board_meetings has exactly its named constraints');
 select indexes_are('dyniq', 'board_meetings', array['board_meetings_pkey', 'board_meetings_thread_id_key', 'board_meetings_processing_idx']);
 select has_index('dyniq', 'board_meetings', 'board_meetings_processing_idx', array['updated_at'],
@@ -209,7 +223,9 @@ select col_not_null('dyniq', 'universal_embeddings', 'embedding', 'dyniq.univers
 select col_hasnt_default('dyniq', 'universal_embeddings', 'embedding', 'dyniq.universal_embeddings.embedding has no default');
 select col_is_pk('dyniq', 'universal_embeddings', 'id', 'dyniq.universal_embeddings is keyed by id');
 select results_eq($$ select tests.constraints_of('dyniq.universal_embeddings') $$,
-  array['universal_embeddings_metadata_object c', 'universal_embeddings_pkey p'],
+  array['universal_embeddings_content_check c', 'universal_embeddings_created_at_check c',
+        'universal_embeddings_metadata_object c', 'universal_embeddings_pkey p',
+        'universal_embeddings_source_type_check c'],
   'dyniq.universal_embeddings has exactly its named constraints');
 select indexes_are('dyniq', 'universal_embeddings', array['universal_embeddings_pkey', 'universal_embeddings_source_idx', 'universal_embeddings_embedding_idx']);
 select has_index('dyniq', 'universal_embeddings', 'universal_embeddings_source_idx', array['source_id', 'source_type'],

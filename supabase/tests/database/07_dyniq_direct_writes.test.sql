@@ -3,9 +3,10 @@
 -- authenticated nothing, so the only direct writer is the service role: every statement here
 -- runs as it. Every check constraint of the schema refuses a bad value (the list is checked to
 -- be complete); emails and URLs are printable ASCII (no U+202E, zero-width or control
--- characters); money and costs are finite; set-once columns keep their first value.
+-- characters); money and costs are finite; free text and text[] items are trimmed and never
+-- blank; dates and times are finite; set-once columns keep their first value.
 begin;
-select plan(52);
+select plan(80);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session
@@ -87,7 +88,65 @@ language sql as $$
     ($s$ update dyniq.board_meetings set agent_count = -1 where thread_id = tests.thread_id('base') $s$,
      'board_meetings_agent_count_range', 'a negative agent count is refused'),
     ($s$ update dyniq.universal_embeddings set metadata = '"x"' where content = tests.unique_name('base') $s$,
-     'universal_embeddings_metadata_object', 'metadata that is not an object is refused')
+     'universal_embeddings_metadata_object', 'metadata that is not an object is refused'),
+    -- Free text is trimmed and never blank (the core trims it and makes blank text null).
+    ($s$ update dyniq.leads set name = ' Ada' where email = tests.email('base') $s$,
+     'leads_name_check', 'a name with a leading space is refused'),
+    ($s$ update dyniq.leads set company_name = E'Rowgate\n' where email = tests.email('base') $s$,
+     'leads_company_name_check', 'a company name with a trailing newline is refused'),
+    ($s$ update dyniq.leads set industry = ' ' where email = tests.email('base') $s$,
+     'leads_industry_check', 'a blank industry is refused (the core makes it null)'),
+    ($s$ update dyniq.quiz_responses set submission_id = chr(160) || 'sub-1' where submission_id = tests.unique_name('base') $s$,
+     'quiz_responses_submission_id_check', 'a submission id with a leading no-break space (U+00A0) is refused'),
+    ($s$ update dyniq.content_posts set hook = E'\t' where topic = tests.unique_name('base') $s$,
+     'content_posts_hook_check', 'a hook that is only a tab is refused'),
+    ($s$ update dyniq.content_posts set topic = '' where topic = tests.unique_name('base') $s$,
+     'content_posts_topic_check', 'an empty topic is refused (the core makes it null)'),
+    ($s$ update dyniq.content_posts set body = chr(8232) || 'Body' where topic = tests.unique_name('base') $s$,
+     'content_posts_body_check', 'a body with a leading line separator (U+2028) is refused'),
+    ($s$ update dyniq.board_meetings set topic = ' ' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_topic_check', 'a blank topic is refused (the core refuses it as null: not_null)'),
+    ($s$ update dyniq.board_meetings set decision_type = 'pricing ' where thread_id = tests.thread_id('base') $s$,
+     'board_meetings_decision_type_check', 'a decision type with a trailing space is refused'),
+    ($s$ update dyniq.universal_embeddings set source_type = ' board_meeting' where content = tests.unique_name('base') $s$,
+     'universal_embeddings_source_type_check', 'a source type with a leading space is refused'),
+    ($s$ update dyniq.universal_embeddings set content = chr(12288) where content = tests.unique_name('base') $s$,
+     'universal_embeddings_content_check', 'content that is only an ideographic space (U+3000) is refused'),
+    -- A text[] holds trimmed strings: no null, blank or untrimmed item (the core drops or trims
+    -- them), one dimension.
+    ($s$ update dyniq.leads set pain_points = array['pricing', null] where email = tests.email('base') $s$,
+     'leads_pain_points_check', 'a pain point that is null is refused'),
+    ($s$ update dyniq.leads set pain_points = array['pricing', ''] where email = tests.email('base') $s$,
+     'leads_pain_points_check', 'an empty pain point is refused'),
+    ($s$ update dyniq.leads set needs = array[' crm'] where email = tests.email('base') $s$,
+     'leads_needs_check', 'a need with a leading space is refused'),
+    ($s$ update dyniq.leads set needs = '{{crm},{seo}}' where email = tests.email('base') $s$,
+     'leads_needs_check', 'needs in two dimensions are refused'),
+    -- Dates and times are finite. Set-once created_at is kept by a trigger on update, and
+    -- updated_at is set by one, so both are written on insert.
+    ($s$ insert into dyniq.leads (email, created_at) values (tests.email('infinite'), 'infinity') $s$,
+     'leads_created_at_check', 'a lead created at infinity is refused'),
+    ($s$ insert into dyniq.leads (email, updated_at) values (tests.email('infinite'), '-infinity') $s$,
+     'leads_updated_at_check', 'a lead updated at -infinity is refused'),
+    ($s$ insert into dyniq.quiz_responses (email, total_score, created_at) values (tests.email('base'), 1, 'infinity') $s$,
+     'quiz_responses_created_at_check', 'a quiz response created at infinity is refused'),
+    ($s$ update dyniq.content_posts set post_date = 'infinity' where topic = tests.unique_name('base') $s$,
+     'content_posts_post_date_check', 'a post dated infinity is refused'),
+    ($s$ insert into dyniq.content_posts (platform, created_at) values ('linkedin', '-infinity') $s$,
+     'content_posts_created_at_check', 'a post created at -infinity is refused'),
+    ($s$ insert into dyniq.content_posts (platform, updated_at) values ('linkedin', 'infinity') $s$,
+     'content_posts_updated_at_check', 'a post updated at infinity is refused'),
+    ($s$ update dyniq.content_metrics set metric_date = '-infinity' where post_id = (select id from dyniq.content_posts where topic = tests.unique_name('base')) $s$,
+     'content_metrics_metric_date_check', 'metrics dated -infinity are refused'),
+    ($s$ insert into dyniq.content_metrics (post_id, created_at) select id, 'infinity' from dyniq.content_posts where topic = tests.unique_name('base') $s$,
+     'content_metrics_created_at_check', 'metrics created at infinity are refused'),
+    ($s$ insert into dyniq.board_meetings (thread_id, topic, created_at) values (tests.thread_id('infinite'), 'Pricing', 'infinity') $s$,
+     'board_meetings_created_at_check', 'a meeting created at infinity is refused'),
+    ($s$ insert into dyniq.board_meetings (thread_id, topic, updated_at) values (tests.thread_id('infinite'), 'Pricing', '-infinity') $s$,
+     'board_meetings_updated_at_check', 'a meeting updated at -infinity is refused'),
+    ($s$ insert into dyniq.universal_embeddings (source_id, source_type, content, embedding, created_at)
+         values (gen_random_uuid(), 'board_meeting', 'Pricing', array_fill(0.1::real, array[1536])::extensions.vector, 'infinity') $s$,
+     'universal_embeddings_created_at_check', 'an embedding created at infinity is refused')
 $$;
 
 -- ---------------------------------------------------------------------------------------------
@@ -139,6 +198,14 @@ select lives_ok(
 select lives_ok(
   $$ update dyniq.board_meetings set total_cost_usd = 1e300 where thread_id = tests.thread_id('base') $$,
   'a large but finite cost is accepted');
+select lives_ok(
+  $$ update dyniq.leads set name = E'Ada\tKing', company_name = E'Row  gate\nLtd', industry = chr(8203) || 'AI',
+            pain_points = array['pricing, hiring', E'two\nlines'], needs = '{}'
+      where email = tests.email('base') $$,
+  'text with tabs, newlines and double spaces inside, a leading zero-width space (not whitespace to the core), and arrays of such items or none, are accepted');
+select lives_ok(
+  $$ update dyniq.content_posts set post_date = '9999-12-31', hook = null where topic = tests.unique_name('base') $$,
+  'a date in year 9999 and null text are accepted');
 
 -- ---------------------------------------------------------------------------------------------
 -- set-once columns keep their first value, even for the service role

@@ -89,8 +89,11 @@ select col_is_pk('walker_os', 'daily_scorecard', 'id', 'walker_os.daily_scorecar
 select fk_ok('walker_os', 'daily_scorecard', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'daily_scorecard', array['user_id', 'scorecard_date']::name[], 'one scorecard per owner per date');
 select results_eq($$ select tests.constraints_of('walker_os.daily_scorecard') $$,
-  array['daily_scorecard_b_quadrant_hours_range c', 'daily_scorecard_day_verdict_check c', 'daily_scorecard_energy_level_check c',
-        'daily_scorecard_pkey p', 'daily_scorecard_user_id_fkey f', 'daily_scorecard_user_id_scorecard_date_key u'],
+  array['daily_scorecard_b_quadrant_hours_range c', 'daily_scorecard_created_at_check c',
+        'daily_scorecard_day_verdict_check c', 'daily_scorecard_energy_level_check c',
+        'daily_scorecard_pkey p', 'daily_scorecard_scorecard_date_check c',
+        'daily_scorecard_updated_at_check c', 'daily_scorecard_user_id_fkey f',
+        'daily_scorecard_user_id_scorecard_date_key u'],
   'walker_os.daily_scorecard has exactly its named constraints');
 select indexes_are('walker_os', 'daily_scorecard', array['daily_scorecard_pkey', 'daily_scorecard_user_id_scorecard_date_key']);
 select is_indexed('walker_os', 'daily_scorecard', array['user_id', 'scorecard_date']::name[], 'scorecards are indexed by owner and date');
@@ -122,9 +125,12 @@ select tests.column_is('walker_os', 'timeblock_sessions', c.name, c.type, c.not_
 select col_is_pk('walker_os', 'timeblock_sessions', 'id', 'walker_os.timeblock_sessions is keyed by id');
 select fk_ok('walker_os', 'timeblock_sessions', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.timeblock_sessions') $$,
-  array['timeblock_sessions_block_type_check c', 'timeblock_sessions_ended_after_started c',
+  array['timeblock_sessions_block_type_check c', 'timeblock_sessions_created_at_check c',
+        'timeblock_sessions_ended_after_started c', 'timeblock_sessions_ended_at_check c',
         'timeblock_sessions_hours_is_ended_minus_started c', 'timeblock_sessions_hours_range c',
-        'timeblock_sessions_pkey p', 'timeblock_sessions_quadrant_check c', 'timeblock_sessions_user_id_fkey f'],
+        'timeblock_sessions_pkey p', 'timeblock_sessions_quadrant_check c',
+        'timeblock_sessions_started_at_check c', 'timeblock_sessions_summary_check c',
+        'timeblock_sessions_updated_at_check c', 'timeblock_sessions_user_id_fkey f'],
   'walker_os.timeblock_sessions has exactly its named constraints');
 select indexes_are('walker_os', 'timeblock_sessions', array['timeblock_sessions_pkey', 'timeblock_sessions_user_id_started_at_idx']);
 select is_indexed('walker_os', 'timeblock_sessions', array['user_id', 'started_at']::name[], 'timeblocks are indexed by owner and start');
@@ -158,8 +164,12 @@ select col_is_pk('walker_os', 'weekly_reviews', 'id', 'walker_os.weekly_reviews 
 select fk_ok('walker_os', 'weekly_reviews', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'weekly_reviews', array['user_id', 'review_date']::name[], 'one review per owner per date');
 select results_eq($$ select tests.constraints_of('walker_os.weekly_reviews') $$,
-  array['weekly_reviews_e_quadrant_hours_range c', 'weekly_reviews_path_a_hours_range c', 'weekly_reviews_path_b_hours_range c',
-        'weekly_reviews_pkey p', 'weekly_reviews_user_id_fkey f', 'weekly_reviews_user_id_review_date_key u'],
+  array['weekly_reviews_blockers_check c', 'weekly_reviews_created_at_check c',
+        'weekly_reviews_e_quadrant_hours_range c', 'weekly_reviews_next_week_priorities_check c',
+        'weekly_reviews_path_a_hours_range c', 'weekly_reviews_path_b_hours_range c',
+        'weekly_reviews_pkey p', 'weekly_reviews_review_date_check c',
+        'weekly_reviews_top_wins_check c', 'weekly_reviews_updated_at_check c',
+        'weekly_reviews_user_id_fkey f', 'weekly_reviews_user_id_review_date_key u'],
   'walker_os.weekly_reviews has exactly its named constraints');
 select indexes_are('walker_os', 'weekly_reviews', array['weekly_reviews_pkey', 'weekly_reviews_user_id_review_date_key']);
 select is_indexed('walker_os', 'weekly_reviews', array['user_id', 'review_date']::name[], 'reviews are indexed by owner and date');
@@ -190,9 +200,12 @@ select tests.column_is('walker_os', 'decision_filter_history', c.name, c.type, c
 select col_is_pk('walker_os', 'decision_filter_history', 'id', 'walker_os.decision_filter_history is keyed by id');
 select fk_ok('walker_os', 'decision_filter_history', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.decision_filter_history') $$,
-  array['decision_filter_history_decision_length c', 'decision_filter_history_hourly_value_test_range c',
+  array['decision_filter_history_created_at_check c', 'decision_filter_history_decision_check c',
+        'decision_filter_history_decision_length c',
+        'decision_filter_history_hourly_value_test_range c',
         'decision_filter_history_outcome_check c', 'decision_filter_history_path_check c',
-        'decision_filter_history_pkey p', 'decision_filter_history_user_id_fkey f'],
+        'decision_filter_history_pkey p', 'decision_filter_history_updated_at_check c',
+        'decision_filter_history_user_id_fkey f'],
   'walker_os.decision_filter_history has exactly its named constraints');
 select indexes_are('walker_os', 'decision_filter_history', array['decision_filter_history_pkey', 'decision_filter_history_user_id_created_at_idx']);
 select is_indexed('walker_os', 'decision_filter_history', array['user_id', 'created_at']::name[], 'decisions are indexed by owner and time');
@@ -227,10 +240,13 @@ select col_is_pk('walker_os', 'weekly_cashflow', 'id', 'walker_os.weekly_cashflo
 select fk_ok('walker_os', 'weekly_cashflow', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'weekly_cashflow', array['user_id', 'week_start']::name[], 'one cashflow row per owner per week');
 select results_eq($$ select tests.constraints_of('walker_os.weekly_cashflow') $$,
-  array['weekly_cashflow_charity_zakat_range c', 'weekly_cashflow_education_range c', 'weekly_cashflow_fixed_costs_range c',
-        'weekly_cashflow_freedom_fund_range c', 'weekly_cashflow_income_range c', 'weekly_cashflow_long_term_savings_range c',
-        'weekly_cashflow_pkey p', 'weekly_cashflow_play_money_range c', 'weekly_cashflow_user_id_fkey f',
-        'weekly_cashflow_user_id_week_start_key u'],
+  array['weekly_cashflow_charity_zakat_range c', 'weekly_cashflow_created_at_check c',
+        'weekly_cashflow_education_range c', 'weekly_cashflow_fixed_costs_range c',
+        'weekly_cashflow_freedom_fund_range c', 'weekly_cashflow_income_range c',
+        'weekly_cashflow_long_term_savings_range c', 'weekly_cashflow_pkey p',
+        'weekly_cashflow_play_money_range c', 'weekly_cashflow_updated_at_check c',
+        'weekly_cashflow_user_id_fkey f', 'weekly_cashflow_user_id_week_start_key u',
+        'weekly_cashflow_week_start_check c'],
   'walker_os.weekly_cashflow has exactly its named constraints');
 select indexes_are('walker_os', 'weekly_cashflow', array['weekly_cashflow_pkey', 'weekly_cashflow_user_id_week_start_key']);
 select is_indexed('walker_os', 'weekly_cashflow', array['user_id', 'week_start']::name[], 'cashflow is indexed by owner and week');
@@ -262,9 +278,11 @@ select col_is_pk('walker_os', 'net_worth', 'id', 'walker_os.net_worth is keyed b
 select fk_ok('walker_os', 'net_worth', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'net_worth', array['user_id', 'snapshot_date']::name[], 'one snapshot per owner per date');
 select results_eq($$ select tests.constraints_of('walker_os.net_worth') $$,
-  array['net_worth_asset_breakdown_object c', 'net_worth_is_assets_minus_liabilities c', 'net_worth_pkey p',
-        'net_worth_total_assets_range c', 'net_worth_total_liabilities_range c', 'net_worth_user_id_fkey f',
-        'net_worth_user_id_snapshot_date_key u'],
+  array['net_worth_asset_breakdown_object c', 'net_worth_created_at_check c',
+        'net_worth_is_assets_minus_liabilities c', 'net_worth_pkey p',
+        'net_worth_snapshot_date_check c', 'net_worth_total_assets_range c',
+        'net_worth_total_liabilities_range c', 'net_worth_updated_at_check c',
+        'net_worth_user_id_fkey f', 'net_worth_user_id_snapshot_date_key u'],
   'walker_os.net_worth has exactly its named constraints');
 select indexes_are('walker_os', 'net_worth', array['net_worth_pkey', 'net_worth_user_id_snapshot_date_key']);
 select is_indexed('walker_os', 'net_worth', array['user_id', 'snapshot_date']::name[], 'snapshots are indexed by owner and date');
@@ -317,10 +335,13 @@ select col_is_pk('walker_os', 'profit_first_buckets', 'id', 'walker_os.profit_fi
 select fk_ok('walker_os', 'profit_first_buckets', 'user_id', 'auth', 'users', 'id');
 select col_is_unique('walker_os', 'profit_first_buckets', array['user_id', 'period_start']::name[], 'one allocation per owner per period');
 select results_eq($$ select tests.constraints_of('walker_os.profit_first_buckets') $$,
-  array['profit_first_buckets_education_pct_range c', 'profit_first_buckets_fixed_costs_pct_range c',
-        'profit_first_buckets_freedom_pct_range c', 'profit_first_buckets_pcts_sum_to_100 c', 'profit_first_buckets_pkey p',
-        'profit_first_buckets_play_pct_range c', 'profit_first_buckets_revenue_range c', 'profit_first_buckets_savings_pct_range c',
-        'profit_first_buckets_user_id_fkey f', 'profit_first_buckets_user_id_period_start_key u',
+  array['profit_first_buckets_created_at_check c', 'profit_first_buckets_education_pct_range c',
+        'profit_first_buckets_fixed_costs_pct_range c', 'profit_first_buckets_freedom_pct_range c',
+        'profit_first_buckets_pcts_sum_to_100 c', 'profit_first_buckets_period_start_check c',
+        'profit_first_buckets_pkey p', 'profit_first_buckets_play_pct_range c',
+        'profit_first_buckets_revenue_range c', 'profit_first_buckets_savings_pct_range c',
+        'profit_first_buckets_updated_at_check c', 'profit_first_buckets_user_id_fkey f',
+        'profit_first_buckets_user_id_period_start_key u',
         'profit_first_buckets_zakat_pct_range c'],
   'walker_os.profit_first_buckets has exactly its named constraints');
 select indexes_are('walker_os', 'profit_first_buckets', array['profit_first_buckets_pkey', 'profit_first_buckets_user_id_period_start_key']);
@@ -352,7 +373,9 @@ select tests.column_is('walker_os', 'path_a', c.name, c.type, c.not_null, c.defa
 select col_is_pk('walker_os', 'path_a', 'id', 'walker_os.path_a is keyed by id');
 select fk_ok('walker_os', 'path_a', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.path_a') $$,
-  array['path_a_equity_percentage_range c', 'path_a_pkey p', 'path_a_status_check c', 'path_a_user_id_fkey f'],
+  array['path_a_created_at_check c', 'path_a_equity_percentage_range c', 'path_a_milestone_check c',
+        'path_a_notes_check c', 'path_a_pkey p', 'path_a_status_check c',
+        'path_a_target_date_check c', 'path_a_updated_at_check c', 'path_a_user_id_fkey f'],
   'walker_os.path_a has exactly its named constraints');
 select indexes_are('walker_os', 'path_a', array['path_a_pkey', 'path_a_user_id_idx']);
 select is_indexed('walker_os', 'path_a', array['user_id']::name[], 'path A is indexed by owner');
@@ -383,7 +406,9 @@ select tests.column_is('walker_os', 'path_b', c.name, c.type, c.not_null, c.defa
 select col_is_pk('walker_os', 'path_b', 'id', 'walker_os.path_b is keyed by id');
 select fk_ok('walker_os', 'path_b', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.path_b') $$,
-  array['path_b_mrr_current_range c', 'path_b_mrr_target_range c', 'path_b_pkey p', 'path_b_status_check c', 'path_b_user_id_fkey f'],
+  array['path_b_created_at_check c', 'path_b_mrr_current_range c', 'path_b_mrr_target_range c',
+        'path_b_notes_check c', 'path_b_pkey p', 'path_b_product_check c', 'path_b_status_check c',
+        'path_b_updated_at_check c', 'path_b_user_id_fkey f'],
   'walker_os.path_b has exactly its named constraints');
 select indexes_are('walker_os', 'path_b', array['path_b_pkey', 'path_b_user_id_idx']);
 select is_indexed('walker_os', 'path_b', array['user_id']::name[], 'path B is indexed by owner');

@@ -144,7 +144,7 @@ select lives_ok(
 select is((select bool_or(path_aligned) from walker_os.decision_filter_history where user_id = pg_temp.alice()), false,
   'path_aligned defaults to false');
 select tests.rejects($$ update walker_os.decision_filter_history set decision = '' where user_id = pg_temp.alice() $$,
-  'decision_filter_history_decision_length', 'an empty decision is refused');
+  'decision_filter_history_decision_check', 'an empty decision is refused (by the trimmed-text check, checked before the length)');
 select tests.rejects($$ update walker_os.decision_filter_history set decision = repeat('x', 2001) where user_id = pg_temp.alice() $$,
   'decision_filter_history_decision_length', 'a decision over 2000 characters is refused');
 select tests.rejects_null($$ insert into walker_os.decision_filter_history (user_id, outcome) values (pg_temp.alice(), 'CUT') $$,

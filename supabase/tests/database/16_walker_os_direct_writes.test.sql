@@ -6,7 +6,7 @@
 -- every check constraint refuses a bad value (the list is checked to be complete), NaN money
 -- among them.
 begin;
-select plan(120);
+select plan(159);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session
@@ -33,6 +33,21 @@ begin
   return next throws_ok(format('insert into %s (updated_at, %s) values (now(), %s)', tbl, columns, vals), '42501', denied,
     format('%s: an owner cannot write updated_at on insert', tbl));
 end
+$$;
+
+-- A valid row of each table: `columns` and `vals`.
+create function pg_temp.minimal_rows() returns table (tbl text, columns text, vals text)
+language sql as $$
+  values
+    ('daily_scorecard', 'scorecard_date', $v$ '2031-01-01' $v$),
+    ('timeblock_sessions', 'block_type, started_at', $v$ 'deep_work', '2031-01-01 09:00Z' $v$),
+    ('weekly_reviews', 'review_date', $v$ '2031-01-05' $v$),
+    ('decision_filter_history', 'decision, outcome', $v$ 'Hire?', 'SCHEDULE' $v$),
+    ('weekly_cashflow', 'week_start', $v$ '2031-01-05' $v$),
+    ('net_worth', 'snapshot_date', $v$ '2031-01-01' $v$),
+    ('profit_first_buckets', 'period_start', $v$ '2031-01-01' $v$),
+    ('path_a', 'milestone', $v$ 'Partner' $v$),
+    ('path_b', 'product', $v$ 'SaaS' $v$)
 $$;
 
 -- One bad value per check constraint, written by the owner: the statement, the constraint that
@@ -63,7 +78,7 @@ language sql as $$
     ($s$ insert into walker_os.weekly_reviews (review_date, e_quadrant_hours) values ('2031-02-02', -1) $s$,
      'weekly_reviews_e_quadrant_hours_range', 'negative E-quadrant hours are refused'),
     ($s$ insert into walker_os.decision_filter_history (decision, outcome) values ('', 'CUT') $s$,
-     'decision_filter_history_decision_length', 'an empty decision is refused'),
+     'decision_filter_history_decision_check', 'an empty decision is refused (by the trimmed-text check, checked before the length)'),
     ($s$ insert into walker_os.decision_filter_history (decision, outcome) values (repeat('x', 2001), 'CUT') $s$,
      'decision_filter_history_decision_length', 'a decision longer than 2000 characters is refused'),
     ($s$ insert into walker_os.decision_filter_history (decision, outcome) values ('Hire?', 'MAYBE') $s$,
@@ -118,7 +133,58 @@ language sql as $$
     ($s$ insert into walker_os.path_b (product, mrr_target) values ('SaaS', 'NaN') $s$,
      'path_b_mrr_target_range', 'an MRR target of NaN is refused'),
     ($s$ insert into walker_os.path_b (product, mrr_current) values ('SaaS', 'NaN') $s$,
-     'path_b_mrr_current_range', 'a current MRR of NaN is refused')
+     'path_b_mrr_current_range', 'a current MRR of NaN is refused'),
+    -- Free text is trimmed and never blank (the core trims it and makes blank text null).
+    ($s$ insert into walker_os.timeblock_sessions (block_type, started_at, summary) values ('deep_work', '2031-02-01 09:00Z', E'Wrote\n') $s$,
+     'timeblock_sessions_summary_check', 'a summary with a trailing newline is refused'),
+    ($s$ insert into walker_os.weekly_reviews (review_date, top_wins) values ('2031-02-02', ' Shipped') $s$,
+     'weekly_reviews_top_wins_check', 'wins with a leading space are refused'),
+    ($s$ insert into walker_os.weekly_reviews (review_date, blockers) values ('2031-02-02', chr(160)) $s$,
+     'weekly_reviews_blockers_check', 'blockers that are only a no-break space (U+00A0) are refused'),
+    ($s$ insert into walker_os.weekly_reviews (review_date, next_week_priorities) values ('2031-02-02', E'Hire\r\n') $s$,
+     'weekly_reviews_next_week_priorities_check', 'priorities with a trailing line break are refused'),
+    ($s$ insert into walker_os.decision_filter_history (decision, outcome) values (' ', 'CUT') $s$,
+     'decision_filter_history_decision_check', 'a blank decision is refused (the core refuses it as null: not_null)'),
+    ($s$ insert into walker_os.decision_filter_history (decision, outcome) values (' Hire? ', 'CUT') $s$,
+     'decision_filter_history_decision_check', 'a decision with surrounding spaces is refused'),
+    ($s$ insert into walker_os.path_a (milestone) values (' ') $s$,
+     'path_a_milestone_check', 'a blank milestone is refused (the core refuses it as null: not_null)'),
+    ($s$ insert into walker_os.path_a (milestone, notes) values ('Partner', chr(8195) || 'note') $s$,
+     'path_a_notes_check', 'notes with a leading em space (U+2003) are refused'),
+    ($s$ insert into walker_os.path_b (product) values ('SaaS ') $s$,
+     'path_b_product_check', 'a product with a trailing space is refused'),
+    ($s$ insert into walker_os.path_b (product, notes) values ('SaaS', E'\t') $s$,
+     'path_b_notes_check', 'notes that are only a tab are refused'),
+    -- Dates and times are finite.
+    ($s$ insert into walker_os.daily_scorecard (scorecard_date) values ('infinity') $s$,
+     'daily_scorecard_scorecard_date_check', 'a scorecard dated infinity is refused'),
+    ($s$ insert into walker_os.timeblock_sessions (block_type, started_at) values ('deep_work', '-infinity') $s$,
+     'timeblock_sessions_started_at_check', 'a session started at -infinity is refused'),
+    ($s$ insert into walker_os.weekly_reviews (review_date) values ('-infinity') $s$,
+     'weekly_reviews_review_date_check', 'a review dated -infinity is refused'),
+    ($s$ insert into walker_os.weekly_cashflow (week_start) values ('infinity') $s$,
+     'weekly_cashflow_week_start_check', 'a week starting at infinity is refused'),
+    ($s$ insert into walker_os.net_worth (snapshot_date) values ('-infinity') $s$,
+     'net_worth_snapshot_date_check', 'a snapshot dated -infinity is refused'),
+    ($s$ insert into walker_os.profit_first_buckets (period_start) values ('infinity') $s$,
+     'profit_first_buckets_period_start_check', 'a period starting at infinity is refused'),
+    ($s$ insert into walker_os.path_a (milestone, target_date) values ('Partner', 'infinity') $s$,
+     'path_a_target_date_check', 'a milestone targeted at infinity is refused')
+  union all
+  -- Set-once created_at may be given on insert, so it must be finite there.
+  select format('insert into walker_os.%I (%s, created_at) values (%s, %L)', tbl, columns, vals, 'infinity'),
+         (tbl || '_created_at_check')::name, format('%s: a row created at infinity is refused', tbl)
+    from pg_temp.minimal_rows()
+$$;
+
+-- updated_at is the server's: the owner may not write it, the service role may, so it is tried
+-- as the service role, on insert (an update's is set by a trigger).
+create function pg_temp.bad_values_as_service_role() returns table (statement text, constraint_name name, description text)
+language sql as $$
+  select format('insert into walker_os.%I (user_id, %s, updated_at) values (%L, %s, %L)',
+                tbl, columns, tests.get_supabase_uid('alice'), vals, '-infinity'),
+         (tbl || '_updated_at_check')::name, format('%s: a row updated at -infinity is refused', tbl)
+    from pg_temp.minimal_rows()
 $$;
 
 -- ---------------------------------------------------------------------------------------------
@@ -173,15 +239,7 @@ select is_empty(
 select tests.create_supabase_user('alice');
 select tests.authenticate_as('alice');
 
-select pg_temp.set_once('walker_os.daily_scorecard', 'scorecard_date', $$ '2031-01-01' $$);
-select pg_temp.set_once('walker_os.timeblock_sessions', 'block_type, started_at', $$ 'deep_work', '2031-01-01 09:00Z' $$);
-select pg_temp.set_once('walker_os.weekly_reviews', 'review_date', $$ '2031-01-05' $$);
-select pg_temp.set_once('walker_os.decision_filter_history', 'decision, outcome', $$ 'Hire?', 'SCHEDULE' $$);
-select pg_temp.set_once('walker_os.weekly_cashflow', 'week_start', $$ '2031-01-05' $$);
-select pg_temp.set_once('walker_os.net_worth', 'snapshot_date', $$ '2031-01-01' $$);
-select pg_temp.set_once('walker_os.profit_first_buckets', 'period_start', $$ '2031-01-01' $$);
-select pg_temp.set_once('walker_os.path_a', 'milestone', $$ 'Partner' $$);
-select pg_temp.set_once('walker_os.path_b', 'product', $$ 'SaaS' $$);
+select pg_temp.set_once('walker_os.' || tbl, columns, vals) from pg_temp.minimal_rows();
 
 select throws_ok($$ insert into walker_os.profit_first_buckets (period_start, play_amount) values ('2031-01-02', 125) $$,
   '428C9', 'cannot insert a non-DEFAULT value into column "play_amount"', 'an owner cannot write a generated amount on insert');
@@ -242,6 +300,16 @@ select results_eq(
 -- ---------------------------------------------------------------------------------------------
 
 select tests.rejects(statement, constraint_name, description) from pg_temp.bad_values();
+select lives_ok(
+  $$ insert into walker_os.path_a (milestone, notes, target_date)
+     values (E'Series\tA', E'first line\n\n  indented line', '0001-01-01') $$,
+  'tabs, blank lines and indentation inside the text, and a date in year 1, are accepted');
+-- An infinite end cannot even reach its check: the hours trigger cannot subtract it.
+select throws_ok(
+  $$ insert into walker_os.timeblock_sessions (block_type, started_at, ended_at) values ('deep_work', '2031-02-01 09:00Z', 'infinity') $$,
+  '22008', 'cannot subtract infinite timestamps', 'a session ended at infinity is refused by the hours trigger');
+select tests.authenticate_as_service_role();
+select tests.rejects(statement, constraint_name, description) from pg_temp.bad_values_as_service_role();
 select tests.clear_authentication();
 
 -- The two checks behind triggers: only reachable with the triggers off, as the owner (postgres)
@@ -255,12 +323,18 @@ select tests.rejects(
   format($$ insert into walker_os.net_worth (user_id, snapshot_date, total_assets, total_liabilities, net_worth)
             values (%L, '2031-01-06', 10, 4, 7) $$, tests.get_supabase_uid('alice')),
   'net_worth_is_assets_minus_liabilities', 'a net worth that disagrees with the totals is refused by a check too');
+select tests.rejects(
+  format($$ insert into walker_os.timeblock_sessions (user_id, block_type, started_at, ended_at)
+            values (%L, 'deep_work', '2031-01-06 09:00Z', 'infinity') $$, tests.get_supabase_uid('alice')),
+  'timeblock_sessions_ended_at_check', 'a session ended at infinity is refused by its check too');
 select lives_ok($$ set local session_replication_role = origin $$, 'triggers are on again');
 
 select is_empty(
   $$ select conname from pg_constraint where connamespace = 'walker_os'::regnamespace and contype = 'c'
      except select constraint_name from pg_temp.bad_values()
-     except values ('timeblock_sessions_hours_is_ended_minus_started'::name), ('net_worth_is_assets_minus_liabilities') $$,
+     except select constraint_name from pg_temp.bad_values_as_service_role()
+     except values ('timeblock_sessions_hours_is_ended_minus_started'::name), ('net_worth_is_assets_minus_liabilities'),
+                   ('timeblock_sessions_ended_at_check') $$,
   'every walker_os check constraint is exercised above');
 
 select * from finish();
