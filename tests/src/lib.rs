@@ -380,3 +380,13 @@ pub fn local_jwks() -> String {
         .expect("LOCAL_JWKS='...' in scripts/env.sh")
         .to_string()
 }
+
+/// How many leads have this email (0 or 1: it is unique).
+pub fn count_leads(email: &str) -> i64 {
+    db().query_one(
+        "select count(*) from dyniq.leads where email = $1",
+        &[&email],
+    )
+    .unwrap()
+    .get(0)
+}

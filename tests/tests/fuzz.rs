@@ -532,6 +532,28 @@ struct Case {
     replay: bool,
 }
 
+/// A case with a JSON body of `kind` when there is a body, sent once, no extra headers.
+fn json_case(
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    auth: Auth,
+    body: Option<String>,
+    kind: BodyKind,
+) -> Case {
+    Case {
+        method,
+        path,
+        query,
+        auth,
+        content_type: body.as_ref().map(|_| "application/json".to_string()),
+        headers: vec![],
+        body_kind: if body.is_some() { kind } else { BodyKind::None },
+        body,
+        replay: false,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Strategies
 // ---------------------------------------------------------------------------------------------
@@ -2146,20 +2168,8 @@ fn s_undeclared(route: &Route) -> S<Case> {
         body,
         s_junk_params(),
     )
-        .prop_map(move |(method, auth, body, query)| Case {
-            method,
-            path: path.clone(),
-            query,
-            auth,
-            content_type: body.as_ref().map(|_| "application/json".to_string()),
-            headers: vec![],
-            body_kind: if body.is_some() {
-                BodyKind::Record
-            } else {
-                BodyKind::None
-            },
-            body,
-            replay: false,
+        .prop_map(move |(method, auth, body, query)| {
+            json_case(method, path.clone(), query, auth, body, BodyKind::Record)
         })
         .boxed()
 }
@@ -2209,21 +2219,7 @@ fn s_unknown(route: &Route) -> S<Case> {
     )
         .prop_map(|(method, path, auth, query)| {
             let body = (method == "POST" || method == "PATCH").then(|| "{}".to_string());
-            Case {
-                method,
-                path,
-                query,
-                auth,
-                content_type: body.as_ref().map(|_| "application/json".to_string()),
-                headers: vec![],
-                body_kind: if body.is_some() {
-                    BodyKind::Odd
-                } else {
-                    BodyKind::None
-                },
-                body,
-                replay: false,
-            }
+            json_case(method, path, query, auth, body, BodyKind::Odd)
         })
         .boxed()
 }

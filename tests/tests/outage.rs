@@ -88,15 +88,6 @@ fn insert(body: &Value) -> Answer {
     )
 }
 
-fn count_leads(email: &str) -> i64 {
-    db().query_one(
-        "select count(*) from dyniq.leads where email = $1",
-        &[&email],
-    )
-    .unwrap()
-    .get(0)
-}
-
 /// Asserts a 503 problem with Retry-After and no internal address in it.
 fn unavailable(a: &Answer) -> Value {
     let p = a.problem(503);

@@ -33,15 +33,6 @@ fn field_names(problem: &Value) -> Vec<String> {
         .collect()
 }
 
-fn count_leads(email: &str) -> i64 {
-    db().query_one(
-        "select count(*) from dyniq.leads where email = $1",
-        &[&email],
-    )
-    .unwrap()
-    .get(0)
-}
-
 #[test]
 fn a_lead_is_shaped_and_stored_and_returned() {
     ready();

@@ -308,15 +308,6 @@ fn a_scoreapp_email_given_as_an_array_is_refused_naming_data_email() {
     assert_eq!(count_leads(&email), 0);
 }
 
-fn count_leads(email: &str) -> i64 {
-    db().query_one(
-        "select count(*) from dyniq.leads where email = $1",
-        &[&email],
-    )
-    .unwrap()
-    .get(0)
-}
-
 #[test]
 fn malformed_json_to_scoreapp_is_a_400() {
     ready();

@@ -277,22 +277,8 @@ fn text_array() -> BoxedStrategy<Value> {
 }
 
 fn object() -> BoxedStrategy<Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i32>().prop_map(|v| json!(v)),
-        (-1e9f64..1e9).prop_map(|v| json!(v)),
-        "\\PC{0,12}".prop_map(Value::String),
-    ];
-    let value = leaf.prop_recursive(2, 12, 4, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    });
     prop_oneof![
-        8 => proptest::collection::btree_map("[a-z_]{1,8}", value, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+        8 => valid_object(),
         1 => Just(json!([1, 2])),
     ]
     .boxed()
