@@ -1,6 +1,6 @@
 //! Field errors: what shaping reports when a record is refused, every failing field at once,
 //! each with a stable machine code. [`ValidationErrors`] serialises to the JSON that the functions
-//! layer puts in a 422 problem body.
+//! layer puts in its validation problem body.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -212,8 +212,8 @@ impl ValidationErrors {
             .any(|e| e.is_body_error() && e.code != code::TOO_MANY_ERRORS)
     }
 
-    /// Whether the body is not JSON at all ([`code::JSON`]): a malformed request (400), where
-    /// every other refusal is a validation failure (422).
+    /// Whether the body is not JSON at all ([`code::JSON`]): a malformed request, where every
+    /// other refusal is a validation failure.
     pub fn is_malformed(&self) -> bool {
         self.errors.iter().any(|e| e.code == code::JSON)
     }
@@ -299,7 +299,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn validation_errors_serialise_to_the_422_body_shape() {
+    fn validation_errors_serialise_to_the_problem_body_shape() {
         let mut enum_error =
             FieldError::new("tier", code::ENUM, "tier must be one of HOT, WARM, COLD");
         enum_error.allowed = vec!["HOT", "WARM", "COLD"];

@@ -1,9 +1,8 @@
-//! The signed ingest's body (`POST /webhooks/{schema}/ingest`): which table, one record or a
-//! batch, and optional upsert columns. Records go through the table's insert shape, exactly as
-//! the record API's do, and the batch is refused whole if any record is bad. The upsert columns
-//! follow the record API's rule ([`TableDef::conflict_key`]: exactly the primary key or a unique
-//! key) and no two records of the batch may have the same key
-//! ([`TableDef::check_distinct_keys`]).
+//! The signed ingest's body: which table, one record or a batch, and optional upsert columns.
+//! Records go through the table's insert shape, exactly as the record API's do, and the batch
+//! is refused whole if any record is bad. The upsert columns follow the record API's rule
+//! ([`TableDef::conflict_key`]: exactly the primary key or a unique key) and no two records of
+//! the batch may have the same key ([`TableDef::check_distinct_keys`]).
 //!
 //! ```
 //! let batch = rowgate_core::ingest::parse(
@@ -12,22 +11,25 @@
 //! )
 //! .unwrap();
 //! assert_eq!(batch.table, "leads");
-//! assert_eq!(batch.records, serde_json::json!([{"email": "ada@example.com"}]));
+//! assert_eq!(
+//!     serde_json::to_string(&batch.records).unwrap(),
+//!     r#"[{"email":"ada@example.com"}]"#
+//! );
 //! assert_eq!(batch.on_conflict, Some(vec!["email".to_string()]));
 //! ```
 
 use serde_json::{Map, Value};
 
 use crate::error::{code, FieldError, ValidationErrors};
-use crate::registry;
+use crate::registry::{self, InsertRecord};
 use crate::table::TableDef;
 
 /// A shaped batch, ready for `<schema>.ingest`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub table: &'static str,
-    /// A JSON array of shaped records, at least one.
-    pub records: Value,
+    /// The shaped records, at least one.
+    pub records: Vec<InsertRecord>,
     /// The conflict key's columns, in the key's order, when the batch is an upsert.
     pub on_conflict: Option<Vec<String>>,
 }
@@ -195,8 +197,7 @@ pub fn parse(schema: &str, body: &[u8]) -> Result<Batch, ValidationErrors> {
     }
     Ok(Batch {
         table: def.name,
-        records: serde_json::to_value(shaped)
-            .map_err(|_| err("", code::JSON, "records could not be serialised"))?,
+        records: shaped,
         on_conflict: key.map(|k| k.iter().map(|c| c.to_string()).collect()),
     })
 }
@@ -212,7 +213,10 @@ mod tests {
             br#"{"table": "content_posts", "record": {"platform": "LinkedIn"}}"#,
         )
         .unwrap();
-        assert_eq!(b.records, serde_json::json!([{"platform": "linkedin"}]));
+        assert_eq!(
+            serde_json::to_string(&b.records).unwrap(),
+            r#"[{"platform":"linkedin"}]"#
+        );
         assert_eq!(b.on_conflict, None);
     }
 

@@ -49,7 +49,7 @@ pub const DEFAULT_LEEWAY_SECONDS: u32 = 30;
 /// audience.
 pub const ROLES_WITHOUT_AUDIENCE: [&str; 2] = ["anon", "service_role"];
 /// Unverified strings (`alg`, `kid`) are cut to this many characters before they are echoed in
-/// an error, so a client cannot make its 401 body arbitrarily large.
+/// an error, so a client cannot make its refusal's body arbitrarily large.
 const ECHO_LIMIT: usize = 128;
 
 /// The algorithms accepted, exactly as spelled in a JWS header.
@@ -104,8 +104,9 @@ pub enum Malformed {
     Claim(&'static str),
 }
 
-/// Why a token was refused. Each message is short and safe to send to the client (it becomes a
-/// 401's `detail`): it names what is wrong without echoing keys or claims.
+/// Why a token was refused. Each message is short and safe to send to the client (the functions
+/// layer shows it as the refusal's `detail`): it names what is wrong without echoing keys or
+/// claims.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum JwtError {
     #[error("Missing token.")]

@@ -27,29 +27,27 @@
 //! - [`registry`]: tables by (schema, table), their descriptions, shapers and the filter whitelist.
 //! - [`table`]: the machinery every table shares ([`table::TableDef`], [`table::Column`]).
 //! - [`shape`]: the shaping primitives, one per kind of column.
-//! - [`error`]: field errors and the 422 body.
+//! - [`error`]: field errors, one by one and all of a request's at once.
 //! - [`dyniq`], [`walker_os`]: one module per app schema, one file per table.
 //! - [`ids`]: UUID v5 of thread ids.
 //! - [`jwt`], [`webhook`], [`secret`]: Supabase access-token verification (and the bearer
 //!   token of an `Authorization` header), webhook signatures and shared secrets, idempotency
 //!   keys, and secrets that never show in `Debug`.
-//! - [`query`]: what rowgate knows of PostgREST's query language, the filter whitelist by column
-//!   type and the upsert key.
-//! - [`violation`]: constraint names to fields, by lookup in a table built from the registry.
+//! - [`postgrest`]: everything rowgate knows of PostgREST: its query language
+//!   ([`postgrest::query`]: the filter whitelist by column type and the upsert key) and its
+//!   constraint errors ([`postgrest::violation`]: constraint names to fields, by lookup in a
+//!   table built from the registry).
 //! - [`ingest`], [`scoreapp`]: the signed ingest's and ScoreApp's bodies.
-//! - [`openapi`]: the API's OpenAPI document, generated from the registry.
 pub mod dyniq;
 pub mod error;
 pub mod ids;
 pub mod ingest;
 pub mod jwt;
-pub mod openapi;
-pub mod query;
+pub mod postgrest;
 pub mod registry;
 pub mod scoreapp;
 pub mod secret;
 pub mod shape;
 pub mod table;
-pub mod violation;
 pub mod walker_os;
 pub mod webhook;

@@ -1,4 +1,4 @@
-//! ScoreApp's webhook (`POST /webhooks/dyniq/scoreapp`): what each event means for DYNIQ.
+//! ScoreApp's webhook: what each event means for DYNIQ.
 //!
 //! ScoreApp sends `{"event_name": ..., "data": {...}}` for four events. `data.id` identifies the
 //! quiz attempt and is the idempotency key of the quiz response. The lead form may come before
@@ -8,8 +8,8 @@
 //! |---|---|---|---|
 //! | `QUIZ_STARTED` | ignored (nothing to record until the quiz is finished) | ignored | ignored |
 //! | `QUIZ_FINISHED` | submit the quiz (lead upsert + response, one transaction) | upsert the lead | ignored: `LEAD_SIGNED_UP` will follow with the email |
-//! | `LEAD_SIGNED_UP` | submit the quiz | upsert the lead | refused (422) |
-//! | `LEAD_DETAILS_UPDATED` | upsert the lead's details | upsert the lead's details | refused (422) |
+//! | `LEAD_SIGNED_UP` | submit the quiz | upsert the lead | refused: `data.email` is required |
+//! | `LEAD_DETAILS_UPDATED` | upsert the lead's details | upsert the lead's details | refused: `data.email` is required |
 //!
 //! The score is read from `data.score` or `data.total_score` (a number, or a numeric string;
 //! rounded to a whole number). Field errors name the payload's fields (`data.email`); an `email`
@@ -20,11 +20,14 @@
 //! [`derived_submission_id`]: `derived-` and the hex SHA-256 of `data` as canonical JSON, so a
 //! redelivery of the same attempt writes once, however the sender re-serialises it.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::dyniq::leads::Lead;
+use crate::dyniq::quiz_responses::QuizResponse;
 use crate::error::{code, FieldError, ValidationErrors};
-use crate::registry;
+use crate::shape::{Email, JsonObject, Nullable, Phone};
 
 pub const EVENTS: [&str; 4] = [
     "QUIZ_STARTED",
@@ -36,15 +39,28 @@ pub const EVENTS: [&str; 4] = [
 /// What to do with a delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// Call `dyniq.submit_quiz` with these JSON parameters.
-    SubmitQuiz { params: String },
+    /// Call `dyniq.submit_quiz` with these parameters.
+    SubmitQuiz { params: SubmitQuiz },
     /// Upsert this shaped lead on `email`.
-    UpsertLead { lead: String },
+    UpsertLead { lead: Lead },
     /// Acknowledge and do nothing.
     Ignore {
         event: &'static str,
         reason: &'static str,
     },
+}
+
+/// The parameters of `dyniq.submit_quiz`, taken from the shaped quiz response and lead: they
+/// serialise to its JSON arguments (every one present, `null` when the record has no value; in
+/// name order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubmitQuiz {
+    pub p_answers: Option<JsonObject>,
+    pub p_email: Email,
+    pub p_name: Nullable<String>,
+    pub p_phone: Nullable<Phone>,
+    pub p_submission_id: Nullable<String>,
+    pub p_total_score: i32,
 }
 
 fn body_error(code: &'static str, message: &'static str) -> ValidationErrors {
@@ -310,12 +326,9 @@ pub fn parse(body: &[u8]) -> Result<Action, ValidationErrors> {
     if let Some(phone) = phone {
         lead.insert("phone".into(), json!(phone));
     }
-    let leads = registry::table("dyniq", "leads").expect("dyniq.leads is registered");
-    let shaped_lead = leads.shape_insert_value(&Value::Object(lead));
+    let shaped_lead = Lead::shape_value(&Value::Object(lead));
     let quiz = match (&score, event) {
         (Some((_, total)), "QUIZ_FINISHED" | "LEAD_SIGNED_UP") => {
-            let responses = registry::table("dyniq", "quiz_responses")
-                .expect("dyniq.quiz_responses is registered");
             let mut q = Map::new();
             q.insert("email".into(), json!(email));
             q.insert("total_score".into(), total.clone());
@@ -324,48 +337,42 @@ pub fn parse(body: &[u8]) -> Result<Action, ValidationErrors> {
                 .clone()
                 .unwrap_or_else(|| derived_submission_id(&Value::Object(data.clone())));
             q.insert("submission_id".into(), json!(key));
-            Some(responses.shape_insert_value(&Value::Object(q)))
+            Some(QuizResponse::shape_value(&Value::Object(q)))
         }
         _ => None,
     };
     let score_field = score.as_ref().map_or("data.score", |(f, _)| f);
     let lead = match shaped_lead {
-        Ok(l) => serde_json::to_value(l).ok(),
+        Ok(l) => Some(l),
         Err(e) => {
             rename(e, score_field, &mut errors);
             None
         }
     };
     let quiz = match quiz {
-        Some(Ok(q)) => serde_json::to_value(q).ok(),
+        Some(Ok(q)) => Some(q),
         Some(Err(e)) => {
             rename(e, score_field, &mut errors);
             None
         }
         None => None,
     };
-    if !errors.is_empty() {
+    let (Some(lead), true) = (lead, errors.is_empty()) else {
         return Err(errors);
-    }
-    let lead = lead.unwrap_or(Value::Null);
-    match quiz {
-        Some(q) => {
-            let params = json!({
-                "p_email": q["email"],
-                "p_total_score": q["total_score"],
-                "p_submission_id": q.get("submission_id"),
-                "p_answers": q["answers"],
-                "p_name": lead.get("name"),
-                "p_phone": lead.get("phone"),
-            });
-            Ok(Action::SubmitQuiz {
-                params: params.to_string(),
-            })
-        }
-        None => Ok(Action::UpsertLead {
-            lead: lead.to_string(),
-        }),
-    }
+    };
+    Ok(match quiz {
+        Some(q) => Action::SubmitQuiz {
+            params: SubmitQuiz {
+                p_answers: q.answers,
+                p_email: q.email,
+                p_name: lead.name,
+                p_phone: lead.phone,
+                p_submission_id: q.submission_id,
+                p_total_score: q.total_score,
+            },
+        },
+        None => Action::UpsertLead { lead },
+    })
 }
 
 #[cfg(test)]
@@ -386,7 +393,7 @@ mod tests {
         let Action::SubmitQuiz { params } = a else {
             panic!("{a:?}")
         };
-        let p: Value = serde_json::from_str(&params).unwrap();
+        let p = serde_json::to_value(&params).unwrap();
         assert_eq!(p["p_email"], "ada@example.com");
         assert_eq!(p["p_total_score"], 72);
         assert_eq!(p["p_submission_id"], "attempt-1");
@@ -427,8 +434,8 @@ mod tests {
             panic!("{a:?}")
         };
         assert_eq!(
-            serde_json::from_str::<Value>(&lead).unwrap(),
-            json!({"email": "a@b.co", "phone": "+442079460958"})
+            serde_json::to_string(&lead).unwrap(),
+            r#"{"email":"a@b.co","phone":"+442079460958"}"#
         );
     }
 
@@ -457,7 +464,7 @@ mod tests {
         let Action::SubmitQuiz { params } = a else {
             panic!("{a:?}")
         };
-        serde_json::from_str::<Value>(params).unwrap()["p_submission_id"].clone()
+        serde_json::to_value(params).unwrap()["p_submission_id"].clone()
     }
 
     #[test]

@@ -1061,7 +1061,7 @@ impl TableDef {
         self.ops.patch_value(value)
     }
 
-    /// The JSON Schema of a request body for `mode`: an object with the writable fields (and
+    /// The JSON Schema of a record as written in `mode`: an object with the writable fields (and
     /// the read-only ones marked `readOnly`), `required` as an insert needs, nothing else allowed.
     pub fn json_schema(&self, mode: Mode) -> Value {
         let mut properties = Map::new();
@@ -1093,6 +1093,23 @@ impl TableDef {
             schema["description"] = json!(description);
         }
         schema
+    }
+
+    /// The JSON Schema of a stored row: every column (not the input-only fields), all present,
+    /// none read-only or defaulted.
+    pub fn row_json_schema(&self) -> Value {
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for c in self.columns.iter().filter(|c| !c.input_only) {
+            let mut s = c.json_schema();
+            if let Some(o) = s.as_object_mut() {
+                o.remove("readOnly");
+                o.remove("default");
+            }
+            properties.insert(c.name.into(), s);
+            required.push(c.name);
+        }
+        json!({"type": "object", "properties": properties, "required": required, "description": self.description()})
     }
 }
 

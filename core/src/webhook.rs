@@ -44,8 +44,8 @@ const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// Why a delivery was refused. Each message is short and safe to send back (a 401's `detail`);
-/// `InvalidSecret` is a configuration fault, for the operator rather than the sender.
+/// Why a delivery was refused. Each message is short and safe to send back (as a refusal's
+/// `detail`); `InvalidSecret` is a configuration fault, for the operator rather than the sender.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WebhookError {
     #[error("Missing the {name} header.")]

@@ -12,8 +12,8 @@
 
 use postgrest::Postgrest;
 use rowgate_core::error::{FieldError, ValidationErrors};
+use rowgate_core::postgrest::violation::{self, ViolationKind};
 use rowgate_core::table::TableDef;
-use rowgate_core::violation::{self, ViolationKind};
 use serde::Deserialize;
 
 use crate::config::Config;

@@ -3,7 +3,7 @@
 //! their cause is logged with the request id.
 
 use rowgate_core::error::ValidationErrors;
-use rowgate_core::query::QueryError;
+use rowgate_core::postgrest::query::QueryError;
 use serde_json::{json, Value};
 
 use crate::db::DbError;

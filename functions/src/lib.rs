@@ -8,6 +8,7 @@ mod db;
 mod error;
 mod fetch;
 mod http;
+mod openapi;
 mod routes;
 
 use worker::{event, Context, Env, Request, Response, Result};

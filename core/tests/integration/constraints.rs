@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use rowgate_core::postgrest::violation::{self, ConstraintKind};
 use rowgate_core::registry;
-use rowgate_core::violation::{self, ConstraintKind};
 
 use crate::support::{self, quoted};
 

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use rowgate_core::dyniq::{tier_for_score, Tier};
-use rowgate_core::query::{self, ColumnClass};
+use rowgate_core::postgrest::query::{self, ColumnClass};
 use rowgate_core::registry::{self, InsertRecord};
 use rowgate_core::shape::SqlType;
 use rowgate_core::table::{Column, TableDef};

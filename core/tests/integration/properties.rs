@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use rowgate_core::error::code;
-use rowgate_core::query;
+use rowgate_core::postgrest::query;
 use rowgate_core::registry;
 use rowgate_core::table::TableDef;
 

@@ -12,7 +12,7 @@ use std::env;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngSeed};
-use rowgate_core::query::{ColumnClass, Operator, TEXT_SEARCH_CONFIGS};
+use rowgate_core::postgrest::query::{ColumnClass, Operator, TEXT_SEARCH_CONFIGS};
 use rowgate_core::shape::{Format, JsonType, SqlType};
 use rowgate_core::table::{Column, TableDef};
 use serde_json::{json, Map, Value};

@@ -3,7 +3,7 @@
 //! PostgREST call as the caller (so RLS decides), and map the answer.
 
 use postgrest::Postgrest;
-use rowgate_core::query::{self, Query};
+use rowgate_core::postgrest::query::{self, Query};
 use rowgate_core::registry::{self, InsertRecord, PatchRecord};
 use rowgate_core::table::TableDef;
 use serde::Serialize;

@@ -6,15 +6,17 @@
 use postgrest::Postgrest;
 use rowgate_core::ingest;
 use rowgate_core::jwt;
-use rowgate_core::registry;
+use rowgate_core::registry::{self, InsertRecord};
 use rowgate_core::scoreapp::{self, Action};
 use rowgate_core::table::TableDef;
 use rowgate_core::webhook::{
     self, StandardWebhook, WebhookError, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
+use serde::Serialize;
 use serde_json::json;
 use worker::{Request, Response};
 
+use super::records::WriteRecords;
 use crate::config;
 use crate::db::{self, As};
 use crate::error::ApiError;
@@ -63,13 +65,13 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
     let client = db::client(&ctx.cfg, "dyniq", As::ServiceRole)?;
     let (leads, quiz_responses) = (table("dyniq", "leads")?, table("dyniq", "quiz_responses")?);
     match action {
-        Action::SubmitQuiz { params } => {
-            let request = scoreapp_request(&client, &Action::SubmitQuiz { params })?;
+        Action::SubmitQuiz { .. } => {
+            let request = scoreapp_request(&client, action)?;
             let answer = db::send(&ctx.cfg, request, &[quiz_responses, leads]).await?;
             edge::raw_json_response(200, answer.body)
         }
-        Action::UpsertLead { lead } => {
-            let request = scoreapp_request(&client, &Action::UpsertLead { lead })?;
+        Action::UpsertLead { .. } => {
+            let request = scoreapp_request(&client, action)?;
             let answer = db::send(&ctx.cfg, request, &[leads]).await?;
             edge::raw_json_response(200, format!(r#"{{"lead":{}}}"#, answer.first_row()?))
         }
@@ -84,22 +86,37 @@ fn table(schema: &str, name: &str) -> Result<&'static TableDef, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("{schema}.{name} is not registered")))
 }
 
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}
+
 /// The request a ScoreApp action makes: `submit_quiz` (lead and response in one transaction), or
 /// the lead alone through `write_records`, which changes only the columns the delivery carries.
 pub fn scoreapp_request(
     client: &Postgrest,
-    action: &Action,
+    action: Action,
 ) -> Result<reqwest::RequestBuilder, ApiError> {
     match action {
-        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", params.clone()).build()),
-        Action::UpsertLead { lead } => Ok(client
-            .rpc(
-                "write_records",
-                format!(r#"{{"p_table":"leads","p_records":[{lead}],"p_on_conflict":["email"]}}"#),
-            )
-            .build()),
+        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", json(&params)?).build()),
+        Action::UpsertLead { lead } => {
+            let params = WriteRecords {
+                p_table: "leads",
+                p_records: &[InsertRecord::from(lead)],
+                p_on_conflict: vec!["email"],
+            };
+            Ok(client.rpc("write_records", json(&params)?).build())
+        }
         Action::Ignore { .. } => Err(ApiError::internal("an ignored event makes no request")),
     }
+}
+
+/// The parameters of `<schema>.ingest` (in name order).
+#[derive(Serialize)]
+struct Ingest<'a> {
+    p_delivery_id: &'a str,
+    p_on_conflict: Option<&'a [String]>,
+    p_records: &'a [InsertRecord],
+    p_table: &'a str,
 }
 
 /// The request a signed delivery makes: `<schema>.ingest`, which records the delivery id and
@@ -108,14 +125,14 @@ pub fn ingest_request(
     client: &Postgrest,
     delivery_id: &str,
     batch: &ingest::Batch,
-) -> reqwest::RequestBuilder {
-    let params = json!({
-        "p_delivery_id": delivery_id,
-        "p_table": batch.table,
-        "p_records": batch.records,
-        "p_on_conflict": batch.on_conflict,
-    });
-    client.rpc("ingest", params.to_string()).build()
+) -> Result<reqwest::RequestBuilder, ApiError> {
+    let params = Ingest {
+        p_delivery_id: delivery_id,
+        p_on_conflict: batch.on_conflict.as_deref(),
+        p_records: &batch.records,
+        p_table: batch.table,
+    };
+    Ok(client.rpc("ingest", json(&params)?).build())
 }
 
 /// `POST /webhooks/{schema}/ingest`: Standard Webhooks-signed records for one table of the
@@ -149,7 +166,7 @@ pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Respons
     let batch = ingest::parse(schema, &body).map_err(ApiError::shaping)?;
     let def = table(schema, batch.table)?;
     let client = db::client(&ctx.cfg, schema, As::ServiceRole)?;
-    let answer = db::send(&ctx.cfg, ingest_request(&client, &key, &batch), &[def]).await?;
+    let answer = db::send(&ctx.cfg, ingest_request(&client, &key, &batch)?, &[def]).await?;
     edge::raw_json_response(200, answer.body)
 }
 
@@ -174,6 +191,7 @@ mod tests {
         )
         .unwrap();
         let r = ingest_request(&service("walker_os"), "standard-webhooks:msg_1", &batch)
+            .unwrap()
             .build()
             .unwrap();
         assert_eq!(r.method(), "POST");
@@ -198,6 +216,7 @@ mod tests {
         )
         .unwrap();
         let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_2", &batch)
+            .unwrap()
             .build()
             .unwrap();
         assert_eq!(
@@ -205,14 +224,38 @@ mod tests {
             json!({"p_delivery_id": "standard-webhooks:msg_2", "p_table": "leads",
                    "p_records": [{"email": "ada@example.com"}], "p_on_conflict": ["email"]})
         );
+        assert_eq!(
+            r.body().unwrap().as_bytes().unwrap(),
+            br#"{"p_delivery_id":"standard-webhooks:msg_2","p_on_conflict":["email"],"p_records":[{"email":"ada@example.com"}],"p_table":"leads"}"#
+        );
+    }
+
+    #[test]
+    fn an_insert_only_ingest_sends_a_null_key() {
+        let batch = ingest::parse(
+            "dyniq",
+            br#"{"table": "content_posts", "record": {"platform": "LinkedIn"}}"#,
+        )
+        .unwrap();
+        let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_3", &batch)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            body(&r),
+            json!({"p_delivery_id": "standard-webhooks:msg_3", "p_table": "content_posts",
+                   "p_records": [{"platform": "linkedin"}], "p_on_conflict": null})
+        );
     }
 
     #[test]
     fn a_scoreapp_lead_goes_through_write_records_on_email() {
-        let action = Action::UpsertLead {
-            lead: r#"{"email":"a@b.co","phone":"+442079460958"}"#.into(),
-        };
-        let r = scoreapp_request(&service("dyniq"), &action)
+        let action = scoreapp::parse(
+            br#"{"event_name": "LEAD_DETAILS_UPDATED", "data": {"email": "a@b.co", "phone": "+44 20 7946 0958"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(action, Action::UpsertLead { .. }), "{action:?}");
+        let r = scoreapp_request(&service("dyniq"), action)
             .unwrap()
             .build()
             .unwrap();
@@ -225,14 +268,26 @@ mod tests {
 
     #[test]
     fn a_finished_quiz_calls_submit_quiz_with_the_cores_parameters() {
-        let action = Action::SubmitQuiz {
-            params: r#"{"p_email":"a@b.co"}"#.into(),
-        };
-        let r = scoreapp_request(&service("dyniq"), &action)
+        let action = scoreapp::parse(
+            br#"{"event_name": "QUIZ_FINISHED", "data": {"id": 7, "email": "A@b.co", "first_name": "Ada", "score": 49.6, "quiz_questions": [{"q": 1}]}}"#,
+        )
+        .unwrap();
+        let r = scoreapp_request(&service("dyniq"), action)
             .unwrap()
             .build()
             .unwrap();
         assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/submit_quiz");
-        assert_eq!(body(&r), json!({"p_email": "a@b.co"}));
+        // Every parameter, null when the delivery has no value, in the order they always had.
+        assert_eq!(
+            r.body().unwrap().as_bytes().unwrap(),
+            br#"{"p_answers":{"quiz_questions":[{"q":1}]},"p_email":"a@b.co","p_name":"Ada","p_phone":null,"p_submission_id":"7","p_total_score":50}"#
+        );
+    }
+
+    #[test]
+    fn an_ignored_event_makes_no_request() {
+        let action =
+            scoreapp::parse(br#"{"event_name": "QUIZ_STARTED", "data": {"id": "x"}}"#).unwrap();
+        assert!(scoreapp_request(&service("dyniq"), action).is_err());
     }
 }

@@ -827,7 +827,7 @@ fn on_conflict(value: &str, def: &TableDef) -> Result<String, QueryError> {
 /// only the first. `max_page` bounds `limit` and is the default page size.
 ///
 /// ```
-/// use rowgate_core::query::{parse, QueryError};
+/// use rowgate_core::postgrest::query::{parse, QueryError};
 ///
 /// let leads = rowgate_core::registry::table("dyniq", "leads").unwrap();
 /// let pairs = |p: &[(&str, &str)]| p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();

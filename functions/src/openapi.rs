@@ -1,14 +1,15 @@
-//! The OpenAPI 3.1 document of the Worker's API, generated from the registry: every route, the
-//! request and response schemas of every table (enums, formats, limits, required fields), the
-//! problem+json schema and the security schemes. `GET /openapi.json` serves it.
+//! The OpenAPI 3.1 document of the Worker's API: its routes, status codes and problem
+//! responses, built here from the core's table descriptions (the request and row schemas of
+//! every table, with enums, formats, limits and required fields), with the problem+json schema
+//! and the security schemes. `GET /openapi.json` serves it.
 
 use serde_json::{json, Map, Value};
 
-use crate::ingest::MAX_RECORDS;
-use crate::query::{operators_for, ColumnClass};
-use crate::registry::{self, APP_SCHEMAS};
-use crate::scoreapp::EVENTS;
-use crate::table::{Mode, TableDef};
+use rowgate_core::ingest::MAX_RECORDS;
+use rowgate_core::postgrest::query::{operators_for, ColumnClass};
+use rowgate_core::registry::{self, APP_SCHEMAS};
+use rowgate_core::scoreapp::EVENTS;
+use rowgate_core::table::{Mode, TableDef};
 
 const PROBLEM_STATUSES: [(&str, &str); 12] = [
     (
@@ -77,22 +78,6 @@ fn component(t: &TableDef, part: &str) -> String {
     format!("{}.{}.{part}", t.schema, t.name)
 }
 
-/// A stored row: every column (not the input-only fields), all present.
-fn row_schema(t: &TableDef) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for c in t.columns().iter().filter(|c| !c.input_only) {
-        let mut s = c.json_schema();
-        if let Some(o) = s.as_object_mut() {
-            o.remove("readOnly");
-            o.remove("default");
-        }
-        properties.insert(c.name.into(), s);
-        required.push(c.name);
-    }
-    json!({"type": "object", "properties": properties, "required": required, "description": t.description()})
-}
-
 fn query_parameters(t: &TableDef, filters: bool, modifiers: &[&str]) -> Vec<Value> {
     let mut params = Vec::new();
     let described = [
@@ -156,7 +141,7 @@ fn table_paths(t: &TableDef, paths: &mut Map<String, Value>, schemas: &mut Map<S
     );
     schemas.insert(insert.clone(), t.json_schema(Mode::Insert));
     schemas.insert(patch.clone(), t.json_schema(Mode::Patch));
-    schemas.insert(row.clone(), row_schema(t));
+    schemas.insert(row.clone(), t.row_json_schema());
     let one_or_many = json!({"oneOf": [reference(&insert), {"type": "array", "items": reference(&insert), "minItems": 1}]});
     let rows = json!({"type": "array", "items": reference(&row)});
     let tag = t.schema;

@@ -21,7 +21,8 @@
 //! database disagree, a server fault to log, not a client error.
 //!
 //! ```
-//! use rowgate_core::{registry, violation};
+//! use rowgate_core::postgrest::violation;
+//! use rowgate_core::registry;
 //!
 //! let cards = registry::table("walker_os", "daily_scorecard").unwrap();
 //! let v = violation::parse(
