@@ -67,7 +67,7 @@ pub enum QueryError {
     #[error("`{param}` must look like `operator.value`, e.g. `eq.42`")]
     MalformedFilter { param: String },
     /// The operator exists but does not apply to the column's type (`like` on a timestamp).
-    #[error("`{param}`: `{operator}` does not apply to a {column_type} column; use {allowed}")]
+    #[error("`{param}`: `{operator}` does not apply to {column_type} columns; use {allowed}")]
     OperatorNotForType {
         param: String,
         operator: String,
@@ -1012,7 +1012,7 @@ mod tests {
         let e = lead("created_at", "like.*x*").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "`created_at`: `like` does not apply to a timestamptz column; use eq, neq, gt, gte, lt, lte, in, is"
+            "`created_at`: `like` does not apply to timestamptz columns; use eq, neq, gt, gte, lt, lte, in, is"
         );
         assert!(not_for_type(one(
             "walker_os",
