@@ -69,6 +69,12 @@ struct PgrstError {
     message: Option<String>,
 }
 
+/// A typed value as the JSON text of a PostgREST request body (records, patches, RPC
+/// parameters): serialised once, straight from the shaped types.
+pub fn body<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}
+
 /// Who the request runs as: the caller's own token (RLS decides), or the service role for
 /// webhooks and trusted server-to-server calls.
 pub enum As<'a> {

@@ -31,7 +31,7 @@ pub async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
         .map(|_| ()),
         Err(e) => Err(e),
     };
-    let (postgrest, database) = match &probe {
+    let (postgrest, database, cause) = match probe {
         Ok(()) => {
             return json_response(
                 200,
@@ -45,13 +45,12 @@ pub async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
             )
         }
         // No answer from PostgREST at all (refused, or nothing before the deadline).
-        Err(DbError::NoAnswer { .. }) => ("unreachable", "unreachable"),
-        // PostgREST answered, but could not reach the database (or the probe failed in it).
-        Err(_) => ("ok", "unreachable"),
-    };
-    let cause = match probe {
-        Err(e) => format!("{e:?}"),
-        Ok(()) => String::new(),
+        Err(DbError::NoAnswer { cause }) => ("unreachable", "unreachable", cause),
+        // PostgREST answered that it cannot reach the database now.
+        Err(DbError::Unavailable { cause }) => ("ok", "unreachable", cause),
+        // Anything else (no service key configured, the probe refused): our fault, not an
+        // outage, so a logged 500 rather than "database unreachable".
+        Err(e) => return Err(e.into()),
     };
     Err(ApiError::Unhealthy {
         postgrest,

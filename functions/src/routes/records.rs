@@ -83,10 +83,6 @@ fn insertable_columns(def: &TableDef) -> String {
     out
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(ApiError::internal)
-}
-
 /// The request an insert makes:
 /// - one record: PostgREST's plain insert (the record's own keys are its columns);
 /// - several: one bulk insert naming every insertable column, absent ones defaulted;
@@ -108,12 +104,12 @@ pub fn insert_request(
                 p_records: shaped.records(),
                 p_on_conflict: key,
             };
-            client.rpc("write_records", json(&params)?).build()
+            client.rpc("write_records", db::body(&params)?).build()
         }
-        (None, Shaped::One(record)) => client.from(def.name).insert(json(record)?).build(),
+        (None, Shaped::One(record)) => client.from(def.name).insert(db::body(record)?).build(),
         (None, Shaped::Many(records)) => client
             .from(def.name)
-            .insert(json(records)?)
+            .insert(db::body(records)?)
             .build()
             .query(&[("columns", insertable_columns(def))])
             .header("Prefer", "missing=default"),
@@ -219,7 +215,7 @@ pub fn update_request(
 ) -> Result<reqwest::RequestBuilder, ApiError> {
     Ok(client
         .from(def.name)
-        .update(json(patch)?)
+        .update(db::body(patch)?)
         .build()
         .query(&q.postgrest_params()))
 }

@@ -86,10 +86,6 @@ fn table(schema: &str, name: &str) -> Result<&'static TableDef, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("{schema}.{name} is not registered")))
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(ApiError::internal)
-}
-
 /// The request a ScoreApp action makes: `submit_quiz` (lead and response in one transaction), or
 /// the lead alone through `write_records`, which changes only the columns the delivery carries.
 pub fn scoreapp_request(
@@ -97,14 +93,14 @@ pub fn scoreapp_request(
     action: Action,
 ) -> Result<reqwest::RequestBuilder, ApiError> {
     match action {
-        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", json(&params)?).build()),
+        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", db::body(&params)?).build()),
         Action::UpsertLead { lead } => {
             let params = WriteRecords {
                 p_table: "leads",
                 p_records: &[InsertRecord::from(lead)],
                 p_on_conflict: vec!["email"],
             };
-            Ok(client.rpc("write_records", json(&params)?).build())
+            Ok(client.rpc("write_records", db::body(&params)?).build())
         }
         Action::Ignore { .. } => Err(ApiError::internal("an ignored event makes no request")),
     }
@@ -132,7 +128,7 @@ pub fn ingest_request(
         p_records: &batch.records,
         p_table: batch.table,
     };
-    Ok(client.rpc("ingest", json(&params)?).build())
+    Ok(client.rpc("ingest", db::body(&params)?).build())
 }
 
 /// `POST /webhooks/{schema}/ingest`: Standard Webhooks-signed records for one table of the
