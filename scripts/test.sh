@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, the core's unit, property and database tests, the
+# Runs every test: the generated code against the database, formatting and lints, the core's unit, property and database tests, the
 # core's wasm32 build, the pgTAP suite and the end-to-end tests through `wrangler dev`.
 # It starts the local stack if it is not running and stops, at the end, what it started.
 set -euo pipefail
@@ -18,6 +18,21 @@ trap stop_stack EXIT
 if bash scripts/local.sh status | grep -q stopped; then started=1; fi
 section "the local stack"
 bash scripts/local.sh start
+
+# The core's column declarations and docs/tables.md are generated from the migrated database:
+# regenerated here, they must be what is committed (a migration changed without regenerating, or
+# a generated file edited by hand, fails the run and leaves the regenerated files to commit).
+section "generated code matches the migrated database (cargo run -p rowgate-xtask -- gen)"
+DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$DB_PORT/postgres" cargo run -q --locked -p rowgate-xtask -- gen
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  if ! git diff --exit-code --stat -- core/src docs/tables.md \
+    || [ -n "$(git status --porcelain --untracked-files=all -- core/src docs/tables.md)" ]; then
+    git status --short -- core/src docs/tables.md >&2
+    echo "test.sh: the generated files differ from what the migrated database gives (above):" \
+      "review and commit them" >&2
+    exit 1
+  fi
+fi
 BUILD_ID="$(build_id)"
 # A Worker that was already running may have been built from other sources: `wrangler dev`
 # does not reload a bundle rebuilt behind its back, so it is rebuilt and restarted.

@@ -38,7 +38,6 @@
 //!   constraint errors ([`postgrest::violation`]: constraint names to fields, by lookup in a
 //!   table built from the registry).
 //! - [`ingest`], [`scoreapp`]: the signed ingest's and ScoreApp's bodies.
-pub mod dyniq;
 pub mod error;
 pub mod ids;
 pub mod ingest;
@@ -49,5 +48,6 @@ pub mod scoreapp;
 pub mod secret;
 pub mod shape;
 pub mod table;
-pub mod walker_os;
 pub mod webhook;
+
+include!("schemas.gen.rs");

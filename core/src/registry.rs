@@ -22,17 +22,6 @@ use serde::{Serialize, Serializer};
 
 use crate::table::TableDef;
 
-/// The schemas of all six apps, registered or not yet: the drift test requires every table of
-/// those that exist in the database to be registered.
-pub const APP_SCHEMAS: [&str; 6] = [
-    "dyniq",
-    "walker_os",
-    "yachtparty",
-    "companion",
-    "arami",
-    "dyocense",
-];
-
 macro_rules! registry {
     ($( $Variant:ident => $($path:ident)::+ ),* $(,)?) => {
         /// A record shaped for an insert, whichever table it belongs to. It serialises to the
@@ -108,25 +97,9 @@ macro_rules! registry {
     };
 }
 
-// One line per table, grouped by schema. A table defined but not listed here does not compile
-// (its shapers convert into these enums).
-registry! {
-    DyniqLeads => dyniq::leads,
-    DyniqQuizResponses => dyniq::quiz_responses,
-    DyniqContentPosts => dyniq::content_posts,
-    DyniqContentMetrics => dyniq::content_metrics,
-    DyniqBoardMeetings => dyniq::board_meetings,
-    DyniqUniversalEmbeddings => dyniq::universal_embeddings,
-    WalkerOsDailyScorecard => walker_os::daily_scorecard,
-    WalkerOsTimeblockSessions => walker_os::timeblock_sessions,
-    WalkerOsWeeklyReviews => walker_os::weekly_reviews,
-    WalkerOsDecisionFilterHistory => walker_os::decision_filter_history,
-    WalkerOsWeeklyCashflow => walker_os::weekly_cashflow,
-    WalkerOsNetWorth => walker_os::net_worth,
-    WalkerOsProfitFirstBuckets => walker_os::profit_first_buckets,
-    WalkerOsPathA => walker_os::path_a,
-    WalkerOsPathB => walker_os::path_b,
-}
+// APP_SCHEMAS, FORMAT_DOMAINS and one line per table, grouped by schema: generated from the
+// migrated database with the tables themselves (`cargo run -p rowgate-xtask -- gen`).
+include!("registry.gen.rs");
 
 /// The table `schema.name`, if rowgate shapes it.
 pub fn table(schema: &str, name: &str) -> Option<&'static TableDef> {
@@ -179,6 +152,51 @@ mod tests {
         assert_eq!(names("dyniq").len(), 6);
         assert_eq!(names("walker_os").len(), 9);
         assert!(schemas().iter().all(|s| APP_SCHEMAS.contains(s)));
+    }
+
+    #[test]
+    fn every_check_over_several_columns_is_a_rule_of_the_hand_written_half() {
+        for t in all() {
+            let rules: Vec<&str> = t.rules.iter().map(|r| r.constraint).collect();
+            let mut checks = t.checks.to_vec();
+            checks.sort_unstable();
+            let mut sorted = rules.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                checks,
+                "{}: the rules of the hand-written half against the database's checks over several columns",
+                t.qualified_name()
+            );
+        }
+    }
+
+    #[test]
+    fn the_format_domains_check_the_cores_patterns() {
+        use crate::shape::Format;
+        for (format, domain) in [
+            (Format::Email, "rowgate.email"),
+            (Format::Phone, "rowgate.e164_phone"),
+            (Format::Url, "rowgate.http_url"),
+            (Format::ThreadId, "rowgate.thread_id"),
+        ] {
+            let pattern = format.db_pattern().unwrap().replace('\'', "''");
+            assert!(
+                FORMAT_DOMAINS
+                    .iter()
+                    .any(|(d, check)| *d == domain && check.contains(&pattern)),
+                "{domain} does not check {pattern}: {FORMAT_DOMAINS:?}"
+            );
+            let columns: Vec<_> = all()
+                .iter()
+                .flat_map(|t| t.columns())
+                .filter(|c| c.kind.format == Some(format))
+                .collect();
+            assert!(!columns.is_empty());
+            for c in columns {
+                assert_eq!(c.domain, Some(domain), "{}", c.name);
+            }
+        }
     }
 
     #[test]

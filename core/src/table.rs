@@ -603,6 +603,9 @@ pub struct Column {
     pub derived_from: &'static [&'static str],
     /// Accepted on input but not a column of the table: it is consumed to derive another field.
     pub input_only: bool,
+    /// The Postgres domain of the column's type (`rowgate.email`, `dyniq.tier`), whose CHECK a
+    /// violation names instead of a constraint of the table.
+    pub domain: Option<&'static str>,
     doc: &'static str,
 }
 
@@ -623,6 +626,7 @@ impl Column {
             default,
             derived_from: &[],
             input_only: false,
+            domain: None,
             doc,
         }
     }
@@ -642,6 +646,7 @@ impl Column {
             default: ColumnDefault::None,
             derived_from,
             input_only: false,
+            domain: None,
             doc,
         }
     }
@@ -662,6 +667,7 @@ impl Column {
             default,
             derived_from,
             input_only: false,
+            domain: None,
             doc,
         }
     }
@@ -681,6 +687,7 @@ impl Column {
             default: ColumnDefault::None,
             derived_from,
             input_only: false,
+            domain: None,
             doc,
         }
     }
@@ -701,6 +708,7 @@ impl Column {
             default,
             derived_from: &[],
             input_only: false,
+            domain: None,
             doc,
         }
     }
@@ -715,8 +723,18 @@ impl Column {
             default: ColumnDefault::None,
             derived_from: &[],
             input_only: true,
+            domain: None,
             doc,
         }
+    }
+
+    /// The column with its type's domain (`in_domain(&["rowgate.email"])`; `&[]` for none).
+    pub(crate) const fn in_domain(mut self, domain: &[&'static str]) -> Self {
+        self.domain = match domain {
+            [d] => Some(*d),
+            _ => None,
+        };
+        self
     }
 
     /// Neither an insert nor a patch may set it.
@@ -866,6 +884,9 @@ pub struct TableDef {
     pub unique: &'static [&'static [&'static str]],
     /// Cross-column rules mirrored from CHECK constraints.
     pub rules: &'static [Rule],
+    /// The names of the table's CHECK constraints over several columns, as the database has
+    /// them: each is one of [`TableDef::rules`] (a core test holds the two together).
+    pub checks: &'static [&'static str],
     pub(crate) doc: &'static str,
     pub(crate) columns: &'static [Column],
     pub(crate) inputs: &'static [Column],
@@ -1117,44 +1138,49 @@ impl TableDef {
 // The table declaration
 // ------------------------------------------------------------------------------------------------
 
-/// Declares a table: see `dyniq/leads.rs` for the shape of a declaration. Groups:
+/// Declares a table from its two halves: the hand-written one (record names, cross-field rules,
+/// derived fields, input aliases) that a table's file passes to the `table!` macro of its
+/// generated half (`<table>.gen.rs`, written by `cargo run -p rowgate-xtask -- gen` from the
+/// migrated database), which appends the columns and calls this. Column groups:
 ///
 /// - `set_once`: optional on insert (the default applies), refused in a patch (`id`, `user_id`,
-///   `created_at`).
-/// - `required`: must be given on insert (unless `derived_from` other fields), may be patched,
+///   `created_at`: the API role may insert them but not update them).
+/// - `required`: must be given on insert (unless `derived` from other fields), may be patched,
 ///   never null.
 /// - `defaulted`: NOT NULL with a default: optional on insert, may be patched, never null.
 /// - `nullable`: optional, may be null.
 /// - `readonly`: refused on insert and in a patch (`updated_at`, generated columns).
-/// - `inputs`: accepted but not columns; the rules consume them.
+/// - `inputs` (hand-written): accepted but not columns; the rules consume them.
 macro_rules! define_table {
     (
-        $(#[doc = $tdoc:literal])*
-        table $schema:literal . $table:literal {
-            insert: $Insert:ident,
-            patch: $Patch:ident,
-            primary_key: [$($pk:literal),* $(,)?],
-            unique: [$([$($uk:literal),+ $(,)?]),* $(,)?],
-            rules: [$($rule:expr),* $(,)?],
-            shape_rules: $rules_fn:path $(,)?
-        }
-        set_once {
-            $( $(#[doc = $sdoc:literal])* $s:ident : $sty:ty = $skind:expr, default = $sdef:expr ; )*
-        }
-        required {
-            $( $(#[doc = $rdoc:literal])* $r:ident : $rty:ty = $rkind:expr $(, derived_from [$($rsrc:literal),+ $(,)?])? ; )*
-        }
-        defaulted {
-            $( $(#[doc = $ddoc:literal])* $d:ident : $dty:ty = $dkind:expr, default = $ddef:expr $(, derived_from [$($dsrc:literal),+ $(,)?])? ; )*
-        }
-        nullable {
-            $( $(#[doc = $ndoc:literal])* $n:ident : $nty:ty = $nkind:expr $(, derived_from [$($nsrc:literal),+ $(,)?])? ; )*
-        }
-        readonly {
-            $( $(#[doc = $odoc:literal])* $o:ident = $okind:expr, nullable = $onull:literal, default = $odef:expr ; )*
-        }
+        insert: $Insert:ident,
+        patch: $Patch:ident,
+        rules: [$($rule:expr),* $(,)?],
+        shape_rules: $rules_fn:path,
+        derived: { $($dcol:ident : [$($dsrc:ident),+ $(,)?]),* $(,)? },
         inputs {
             $( $(#[doc = $idoc:literal])* $i:ident : $ity:ty = $ikind:expr ; )*
+        }
+        $(#[doc = $tdoc:literal])*
+        table $schema:literal . $table:literal {
+            primary_key: [$($pk:literal),* $(,)?],
+            unique: [$([$($uk:literal),+ $(,)?]),* $(,)?],
+            checks: [$($check:literal),* $(,)?],
+        }
+        set_once {
+            $( $(#[doc = $sdoc:literal])* $s:ident : $sty:ty = $skind:expr, default = $sdef:expr $(, domain = $sdom:literal)? ; )*
+        }
+        required {
+            $( $(#[doc = $rdoc:literal])* $r:ident : $rty:ty = $rkind:expr $(, domain = $rdom:literal)? ; )*
+        }
+        defaulted {
+            $( $(#[doc = $ddoc:literal])* $d:ident : $dty:ty = $dkind:expr, default = $ddef:expr $(, domain = $ddom:literal)? ; )*
+        }
+        nullable {
+            $( $(#[doc = $ndoc:literal])* $n:ident : $nty:ty = $nkind:expr $(, domain = $ndom:literal)? ; )*
+        }
+        readonly {
+            $( $(#[doc = $odoc:literal])* $o:ident = $okind:expr, nullable = $onull:literal, default = $odef:expr $(, domain = $odom:literal)? ; )*
         }
     ) => {
         $(#[doc = $tdoc])*
@@ -1198,6 +1224,12 @@ macro_rules! define_table {
         enum Field {
             $($s,)* $($r,)* $($d,)* $($n,)* $($i,)* $($o,)*
         }
+
+        /// The fields computed from others when not given (the hand-written `derived`).
+        const DERIVED: &[(&str, &[&str])] = &[$((stringify!($dcol), &[$(stringify!($dsrc)),+])),*];
+        // Every name in `derived` is a field of the table.
+        #[allow(dead_code)]
+        const _: &[Field] = &[$(Field::$dcol, $(Field::$dsrc,)+)*];
 
         const FIELDS: &[(&str, Field)] = &[
             $((stringify!($s), Field::$s),)*
@@ -1359,13 +1391,14 @@ macro_rules! define_table {
             primary_key: &[$($pk),*],
             unique: &[$(&[$($uk),+]),*],
             rules: &[$($rule),*],
+            checks: &[$($check),*],
             doc: concat!($($tdoc, "\n",)*),
             columns: &[
-                $( $crate::table::Column::set_once(stringify!($s), $skind.info(), concat!($($sdoc, "\n",)*), $sdef), )*
-                $( $crate::table::Column::required(stringify!($r), $rkind.info(), concat!($($rdoc, "\n",)*), &[$($($rsrc),+)?]), )*
-                $( $crate::table::Column::defaulted(stringify!($d), $dkind.info(), concat!($($ddoc, "\n",)*), $ddef, &[$($($dsrc),+)?]), )*
-                $( $crate::table::Column::nullable(stringify!($n), $nkind.info(), concat!($($ndoc, "\n",)*), &[$($($nsrc),+)?]), )*
-                $( $crate::table::Column::readonly(stringify!($o), $okind.info(), concat!($($odoc, "\n",)*), $onull, $odef), )*
+                $( $crate::table::Column::set_once(stringify!($s), $skind.info(), concat!($($sdoc, "\n",)*), $sdef).in_domain(&[$($sdom)?]), )*
+                $( $crate::table::Column::required(stringify!($r), $rkind.info(), concat!($($rdoc, "\n",)*), $crate::table::derived_from(DERIVED, stringify!($r))).in_domain(&[$($rdom)?]), )*
+                $( $crate::table::Column::defaulted(stringify!($d), $dkind.info(), concat!($($ddoc, "\n",)*), $ddef, $crate::table::derived_from(DERIVED, stringify!($d))).in_domain(&[$($ddom)?]), )*
+                $( $crate::table::Column::nullable(stringify!($n), $nkind.info(), concat!($($ndoc, "\n",)*), $crate::table::derived_from(DERIVED, stringify!($n))).in_domain(&[$($ndom)?]), )*
+                $( $crate::table::Column::readonly(stringify!($o), $okind.info(), concat!($($odoc, "\n",)*), $onull, $odef).in_domain(&[$($odom)?]), )*
             ],
             inputs: &[
                 $( $crate::table::Column::input(stringify!($i), $ikind.info(), concat!($($idoc, "\n",)*)), )*
@@ -1376,18 +1409,44 @@ macro_rules! define_table {
 }
 pub(crate) use define_table;
 
+/// The fields `name` is derived from, in a table's `DERIVED` list; none when it is not derived.
+pub(crate) const fn derived_from(
+    derived: &'static [(&'static str, &'static [&'static str])],
+    name: &str,
+) -> &'static [&'static str] {
+    let mut i = 0;
+    while i < derived.len() {
+        if const_str_eq(derived[i].0, name) {
+            return derived[i].1;
+        }
+        i += 1;
+    }
+    &[]
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A table without cross-field rules.
 pub(crate) fn no_rules<D>(_draft: &mut D, _mode: Mode, _errs: &mut ValidationErrors) {}
 
-/// What table files need in scope.
+/// What the hand-written half of a table needs in scope.
 pub(crate) mod prelude {
-    pub(crate) use super::ColumnDefault::{Constant, Generated, Server};
-    pub(crate) use super::{define_table, no_rules, Mode, Rule, Slot};
+    pub(crate) use super::{no_rules, Mode, Rule, Slot};
     pub(crate) use crate::error::{code, FieldError, ValidationErrors};
-    pub(crate) use crate::shape::{
-        self, Date, Decimal, Email, Embedding, HttpUrl, JsonObject, Phone, ThreadId, Timestamp,
-    };
-    pub(crate) use uuid::Uuid;
+    pub(crate) use crate::shape::{self, Decimal};
 }
 
 #[cfg(test)]

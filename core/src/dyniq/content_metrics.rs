@@ -3,35 +3,14 @@
 
 use crate::table::prelude::*;
 
-define_table! {
-    /// A post's numbers on one day.
-    table "dyniq"."content_metrics" {
-        insert: ContentMetric,
-        patch: ContentMetricPatch,
-        primary_key: ["id"],
-        unique: [["post_id", "metric_date"]],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        /// The post (a foreign key to `content_posts.id`).
-        post_id: Uuid = shape::uuid();
-    }
-    defaulted {
-        likes: i32 = shape::int_min(0), default = Constant("0");
-        comments: i32 = shape::int_min(0), default = Constant("0");
-        /// The day measured; today (the database's) when left out.
-        metric_date: Date = shape::date(), default = Server("CURRENT_DATE");
-    }
-    nullable {
-        /// A fraction (0.042 is 4.2 %), not a percentage.
-        engagement_rate: f64 = shape::float_range(0.0, 1.0);
-    }
-    readonly {}
+include!("content_metrics.gen.rs");
+
+table! {
+    insert: ContentMetric,
+    patch: ContentMetricPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

@@ -1,44 +1,15 @@
 //! `dyniq.content_posts`: the posts DYNIQ publishes.
 
-use crate::shape::check_enum;
 use crate::table::prelude::*;
 
-check_enum! {
-    /// Where a post is published.
-    pub enum Platform {
-        Linkedin = "linkedin",
-        Twitter = "twitter",
-    }
-}
+include!("content_posts.gen.rs");
 
-define_table! {
-    /// A published (or planned) post.
-    table "dyniq"."content_posts" {
-        insert: ContentPost,
-        patch: ContentPostPatch,
-        primary_key: ["id"],
-        unique: [],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        platform: Platform = shape::choice::<Platform>();
-    }
-    defaulted {}
-    nullable {
-        /// The opening line.
-        hook: String = shape::text();
-        topic: String = shape::varchar(200);
-        body: String = shape::text();
-        post_date: Date = shape::date();
-    }
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+table! {
+    insert: ContentPost,
+    patch: ContentPostPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

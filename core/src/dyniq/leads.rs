@@ -1,79 +1,16 @@
 //! `dyniq.leads`: one row per person, from pilots, quizzes and referrals. The email is the natural
 //! key, stored trimmed and lower-cased so that one person is one lead.
 
-use super::Tier;
-use crate::shape::check_enum;
 use crate::table::prelude::*;
 
-check_enum! {
-    /// Where the lead came from.
-    pub enum Source {
-        Pilot = "pilot",
-        Quiz = "quiz",
-        Referral = "referral",
-    }
-}
+include!("leads.gen.rs");
 
-check_enum! {
-    /// Where the lead is in its life.
-    pub enum Status {
-        Onboarding = "onboarding",
-        Active = "active",
-        Churned = "churned",
-    }
-}
-
-check_enum! {
-    /// How soon the lead needs help.
-    pub enum Urgency {
-        Immediate = "immediate",
-        ThisQuarter = "this_quarter",
-        ThisYear = "this_year",
-        Exploring = "exploring",
-    }
-}
-
-define_table! {
-    /// A lead of DYNIQ's pipeline.
-    table "dyniq"."leads" {
-        insert: Lead,
-        patch: LeadPatch,
-        primary_key: ["id"],
-        unique: [["email"]],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        /// May be given, so that a retried insert is an idempotent upsert.
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        /// May be given to import history; the database's clock otherwise.
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        /// Trimmed and lower-cased.
-        email: Email = shape::email(320);
-    }
-    defaulted {
-        pain_points: Vec<String> = shape::text_array(), default = Constant("[]");
-        needs: Vec<String> = shape::text_array(), default = Constant("[]");
-    }
-    nullable {
-        name: String = shape::varchar(200);
-        /// E.164.
-        phone: Phone = shape::phone(16);
-        company_name: String = shape::varchar(200);
-        industry: String = shape::varchar(100);
-        source: Source = shape::choice::<Source>();
-        status: Status = shape::choice::<Status>();
-        tier: Tier = shape::choice::<Tier>();
-        /// 0 to 100.
-        lead_score: i32 = shape::int_range(0, 100);
-        urgency: Urgency = shape::choice::<Urgency>();
-    }
-    readonly {
-        /// Set by a trigger on every update.
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+table! {
+    insert: Lead,
+    patch: LeadPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

@@ -2,23 +2,8 @@
 //! leads and their quiz responses, content posts and their metrics, board meetings and the
 //! embeddings that make them searchable. One file per table.
 
-pub mod board_meetings;
-pub mod content_metrics;
-pub mod content_posts;
-pub mod leads;
-pub mod quiz_responses;
-pub mod universal_embeddings;
-
-use crate::shape::check_enum;
-
-check_enum! {
-    /// How warm a lead is, from its quiz score (see [`tier_for_score`]).
-    pub enum Tier {
-        Hot = "HOT",
-        Warm = "WARM",
-        Cold = "COLD",
-    }
-}
+include!("domains.gen.rs");
+include!("tables.gen.rs");
 
 /// A quiz score of at least this is [`Tier::Hot`]. The SQL function `dyniq.tier_for_score` uses
 /// the same thresholds, and a database test keeps the two equal.

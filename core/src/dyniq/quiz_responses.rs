@@ -1,42 +1,17 @@
 //! `dyniq.quiz_responses`: one row per quiz submission (ScoreApp's), linked to its lead by email.
 //! The tier comes from the score when the sender does not give one.
 
-use super::{tier_for_score, Tier};
+use super::tier_for_score;
 use crate::table::prelude::*;
 
-define_table! {
-    /// A quiz submission.
-    table "dyniq"."quiz_responses" {
-        insert: QuizResponse,
-        patch: QuizResponsePatch,
-        primary_key: ["id"],
-        unique: [["submission_id"]],
-        rules: [],
-        shape_rules: derive_tier,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        /// The lead's email (a foreign key to `leads.email`), trimmed and lower-cased.
-        email: Email = shape::email(320);
-        /// 0 to 100.
-        total_score: i32 = shape::int_range(0, 100);
-        /// HOT from 70, WARM from 40, COLD below: derived from `total_score` when not given. A
-        /// tier the sender gives is kept.
-        tier: Tier = shape::choice::<Tier>(), derived_from ["total_score"];
-    }
-    defaulted {
-        /// The answers as the quiz sent them.
-        answers: JsonObject = shape::json_object(), default = Constant("{}");
-    }
-    nullable {
-        /// The sender's id for the submission: a repeated delivery cannot insert twice.
-        submission_id: String = shape::varchar(200);
-        sales_briefing_url: HttpUrl = shape::http_url();
-    }
-    readonly {}
+include!("quiz_responses.gen.rs");
+
+table! {
+    insert: QuizResponse,
+    patch: QuizResponsePatch,
+    rules: [],
+    shape_rules: derive_tier,
+    derived: { tier: [total_score] },
     inputs {}
 }
 
@@ -59,6 +34,7 @@ fn derive_tier(d: &mut Draft, mode: Mode, _errs: &mut ValidationErrors) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dyniq::Tier;
 
     fn tier_of(body: &str) -> Tier {
         QuizResponse::shape(body.as_bytes()).unwrap().tier

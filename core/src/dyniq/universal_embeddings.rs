@@ -5,33 +5,14 @@
 use crate::ids::thread_uuid;
 use crate::table::prelude::*;
 
-define_table! {
-    /// An embedding of some source's content.
-    table "dyniq"."universal_embeddings" {
-        insert: UniversalEmbedding,
-        patch: UniversalEmbeddingPatch,
-        primary_key: ["id"],
-        unique: [],
-        rules: [],
-        shape_rules: derive_source_id,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        /// The source's UUID; derived from `thread_id` when that is given instead.
-        source_id: Uuid = shape::uuid(), derived_from ["thread_id"];
-        source_type: String = shape::varchar(50);
-        content: String = shape::text();
-        /// Exactly 1536 finite numbers.
-        embedding: Embedding = shape::vector(1536);
-    }
-    defaulted {
-        metadata: JsonObject = shape::json_object(), default = Constant("{}");
-    }
-    nullable {}
-    readonly {}
+include!("universal_embeddings.gen.rs");
+
+table! {
+    insert: UniversalEmbedding,
+    patch: UniversalEmbeddingPatch,
+    rules: [],
+    shape_rules: derive_source_id,
+    derived: { source_id: [thread_id] },
     inputs {
         /// The source's string id (a board meeting's thread id): `source_id` becomes UUID v5 of it
         /// in the DNS namespace, as `dyniq.thread_uuid` and Python's `uuid.uuid5` compute it.

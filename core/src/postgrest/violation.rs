@@ -272,6 +272,12 @@ fn quoted<'t>(text: &'t str, after: &str) -> Option<&'t str> {
     Some(&rest[..rest.find('"')?])
 }
 
+/// The domain a domain CHECK's message names (`value for domain rowgate.email violates ...`).
+fn domain_of(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("value for domain ")?;
+    Some(&rest[..rest.find(' ')?])
+}
+
 /// Reads a PostgREST error for the table `def`. `None` when it is not a constraint violation,
 /// or names a constraint (or column) of another table or one the lookup does not know.
 pub fn parse(def: &TableDef, code: &str, message: &str) -> Option<Violation> {
@@ -296,6 +302,25 @@ pub fn parse(def: &TableDef, code: &str, message: &str) -> Option<Violation> {
         });
     }
     let name = quoted(message, "constraint ")?;
+    // value for domain rowgate.email violates check constraint "email_format": the fields are
+    // the table's columns of that domain.
+    if let Some(domain) = domain_of(message) {
+        let fields: Vec<&'static str> = def
+            .columns()
+            .iter()
+            .filter(|c| c.domain == Some(domain))
+            .map(|c| c.name)
+            .collect();
+        if kind != ViolationKind::Check || fields.is_empty() {
+            return None;
+        }
+        return Some(Violation {
+            kind,
+            fields,
+            constraint: Some(name.to_string()),
+            description: None,
+        });
+    }
     let c = constraint(def, name)?;
     if c.kind.violation() != kind {
         return None;
@@ -314,6 +339,34 @@ mod tests {
 
     fn table(schema: &str, name: &str) -> &'static TableDef {
         registry::table(schema, name).unwrap()
+    }
+
+    #[test]
+    fn a_domain_violation_names_the_columns_of_that_domain() {
+        let v = parse(
+            table("dyniq", "leads"),
+            "23514",
+            r#"value for domain rowgate.email violates check constraint "email_format""#,
+        )
+        .unwrap();
+        assert_eq!(
+            (v.kind, v.fields.as_slice(), v.constraint.as_deref()),
+            (ViolationKind::Check, &["email"][..], Some("email_format"))
+        );
+        let v = parse(
+            table("dyniq", "quiz_responses"),
+            "23514",
+            r#"value for domain dyniq.tier violates check constraint "tier_check""#,
+        )
+        .unwrap();
+        assert_eq!(v.fields, ["tier"]);
+        // A domain the table has no column of is not this table's.
+        assert!(parse(
+            table("walker_os", "path_a"),
+            "23514",
+            r#"value for domain rowgate.email violates check constraint "email_format""#,
+        )
+        .is_none());
     }
 
     #[test]

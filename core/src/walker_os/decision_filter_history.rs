@@ -1,57 +1,15 @@
 //! `walker_os.decision_filter_history`: decisions put through the filter and what it said.
 
-use crate::shape::check_enum;
 use crate::table::prelude::*;
 
-check_enum! {
-    /// What the filter said to do.
-    pub enum Outcome {
-        DoNow = "DO_NOW",
-        Delegate = "DELEGATE",
-        Schedule = "SCHEDULE",
-        Cut = "CUT",
-    }
-}
+include!("decision_filter_history.gen.rs");
 
-check_enum! {
-    /// The career path a decision serves.
-    pub enum Path {
-        A = "A",
-        B = "B",
-    }
-}
-
-define_table! {
-    /// A decision and the filter's outcome.
-    table "walker_os"."decision_filter_history" {
-        insert: Decision,
-        patch: DecisionPatch,
-        primary_key: ["id"],
-        unique: [],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        /// 1 to 2000 characters.
-        decision: String = shape::text_chars(1, 2000);
-        outcome: Outcome = shape::choice::<Outcome>();
-    }
-    defaulted {
-        path_aligned: bool = shape::boolean(), default = Constant("false");
-    }
-    nullable {
-        /// What an hour of this is worth, in money.
-        hourly_value_test: Decimal = shape::numeric(12, 2).at_least(0);
-        path: Path = shape::choice::<Path>();
-    }
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+table! {
+    insert: Decision,
+    patch: DecisionPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

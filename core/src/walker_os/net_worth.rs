@@ -3,41 +3,20 @@
 
 use crate::table::prelude::*;
 
-define_table! {
-    /// A net worth snapshot.
-    table "walker_os"."net_worth" {
-        insert: NetWorth,
-        patch: NetWorthPatch,
-        primary_key: ["id"],
-        unique: [["user_id", "snapshot_date"]],
-        rules: [Rule {
-            constraint: "net_worth_is_assets_minus_liabilities",
-            columns: &["net_worth", "total_assets", "total_liabilities"],
-            code: code::DERIVED_MISMATCH,
-            description: "net_worth = total_assets - total_liabilities",
-        }],
-        shape_rules: derive_net_worth,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {}
-    defaulted {
-        /// The day of the snapshot; today (the database's) when left out.
-        snapshot_date: Date = shape::date(), default = Server("CURRENT_DATE");
-        total_assets: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        total_liabilities: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        /// `total_assets − total_liabilities`, computed; a sent value must be equal.
-        net_worth: Decimal = shape::numeric(14, 2), default = Constant("0"), derived_from ["total_assets", "total_liabilities"];
-        /// What the assets are, as the client groups them.
-        asset_breakdown: JsonObject = shape::json_object(), default = Constant("{}");
-    }
-    nullable {}
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("net_worth.gen.rs");
+
+table! {
+    insert: NetWorth,
+    patch: NetWorthPatch,
+    rules: [Rule {
+        constraint: "net_worth_is_assets_minus_liabilities",
+        columns: &["net_worth", "total_assets", "total_liabilities"],
+        code: code::DERIVED_MISMATCH,
+        description: "net_worth = total_assets - total_liabilities",
+        }
+    ],
+    shape_rules: derive_net_worth,
+    derived: { net_worth: [total_assets, total_liabilities] },
     inputs {}
 }
 

@@ -1,44 +1,22 @@
 //! `walker_os.path_a`: milestones of career path A (equity in a company).
 
-use super::PathStatus;
 use crate::table::prelude::*;
 
-define_table! {
-    /// A path A milestone.
-    table "walker_os"."path_a" {
-        insert: PathA,
-        patch: PathAPatch,
-        primary_key: ["id"],
-        unique: [],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        milestone: String = shape::varchar(200);
-    }
-    defaulted {
-        status: PathStatus = shape::choice::<PathStatus>(), default = Constant("\"planned\"");
-        /// 0 to 100.
-        equity_percentage: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("45");
-    }
-    nullable {
-        target_date: Date = shape::date();
-        notes: String = shape::text();
-    }
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("path_a.gen.rs");
+
+table! {
+    insert: PathA,
+    patch: PathAPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::walker_os::PathStatus;
 
     #[test]
     fn equity_is_a_percentage() {

@@ -1,38 +1,15 @@
 //! `walker_os.path_b`: products of career path B (own products towards a monthly revenue target).
 
-use super::PathStatus;
 use crate::table::prelude::*;
 
-define_table! {
-    /// A path B product.
-    table "walker_os"."path_b" {
-        insert: PathB,
-        patch: PathBPatch,
-        primary_key: ["id"],
-        unique: [],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        product: String = shape::varchar(200);
-    }
-    defaulted {
-        /// Monthly recurring revenue aimed at.
-        mrr_target: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("10000");
-        mrr_current: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        status: PathStatus = shape::choice::<PathStatus>(), default = Constant("\"planned\"");
-    }
-    nullable {
-        notes: String = shape::text();
-    }
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("path_b.gen.rs");
+
+table! {
+    insert: PathB,
+    patch: PathBPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

@@ -9,49 +9,20 @@ use crate::table::prelude::*;
 /// columns' defaults).
 pub const DEFAULT_PCT_UNITS: [i64; 6] = [5000, 1500, 1250, 1000, 1000, 250];
 
-define_table! {
-    /// A period's revenue split.
-    table "walker_os"."profit_first_buckets" {
-        insert: ProfitFirstBuckets,
-        patch: ProfitFirstBucketsPatch,
-        primary_key: ["id"],
-        unique: [["user_id", "period_start"]],
-        rules: [Rule {
-            constraint: "profit_first_buckets_pcts_sum_to_100",
-            columns: &["fixed_costs_pct", "freedom_pct", "play_pct", "savings_pct", "education_pct", "zakat_pct"],
-            code: code::SUM,
-            description: "the six percentages add up to 100",
-        }],
-        shape_rules: check_sum,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        period_start: Date = shape::date();
-    }
-    defaulted {
-        revenue: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        fixed_costs_pct: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("50");
-        freedom_pct: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("15");
-        play_pct: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("12.5");
-        savings_pct: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("10");
-        education_pct: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("10");
-        zakat_pct: Decimal = shape::numeric(5, 2).between(0, 100), default = Constant("2.5");
-    }
-    nullable {}
-    readonly {
-        /// `round(revenue * fixed_costs_pct / 100, 2)`.
-        fixed_costs_amount = shape::numeric(14, 2), nullable = true, default = Generated;
-        freedom_amount = shape::numeric(14, 2), nullable = true, default = Generated;
-        play_amount = shape::numeric(14, 2), nullable = true, default = Generated;
-        savings_amount = shape::numeric(14, 2), nullable = true, default = Generated;
-        education_amount = shape::numeric(14, 2), nullable = true, default = Generated;
-        zakat_amount = shape::numeric(14, 2), nullable = true, default = Generated;
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("profit_first_buckets.gen.rs");
+
+table! {
+    insert: ProfitFirstBuckets,
+    patch: ProfitFirstBucketsPatch,
+    rules: [Rule {
+        constraint: "profit_first_buckets_pcts_sum_to_100",
+        columns: &["fixed_costs_pct", "freedom_pct", "play_pct", "savings_pct", "education_pct", "zakat_pct"],
+        code: code::SUM,
+        description: "the six percentages add up to 100",
+        }
+    ],
+    shape_rules: check_sum,
+    derived: {  },
     inputs {}
 }
 

@@ -1,78 +1,34 @@
 //! `walker_os.timeblock_sessions`: focused blocks of work; `hours` comes from `started_at` and
 //! `ended_at`.
 
-use crate::shape::check_enum;
 use crate::table::prelude::*;
-
-check_enum! {
-    /// The kind of block.
-    pub enum BlockType {
-        First90 = "first_90",
-        DeepWork = "deep_work",
-        MiddayB = "midday_b",
-    }
-}
-
-check_enum! {
-    /// Cashflow quadrant: Employee, Self-employed, Business owner, Investor.
-    pub enum Quadrant {
-        E = "E",
-        S = "S",
-        B = "B",
-        I = "I",
-    }
-}
 
 /// The longest session the database accepts, in hours.
 pub const MAX_HOURS: f64 = 24.0;
 /// How far a sent `hours` may be from the one derived before it is refused (about 4 ms).
 pub const HOURS_TOLERANCE: f64 = 1e-6;
 
-define_table! {
-    /// A timeblock session.
-    table "walker_os"."timeblock_sessions" {
-        insert: TimeblockSession,
-        patch: TimeblockSessionPatch,
-        primary_key: ["id"],
-        unique: [],
-        rules: [
-            Rule {
-                constraint: "timeblock_sessions_ended_after_started",
-                columns: &["started_at", "ended_at"],
-                code: code::ORDER,
-                description: "ended_at is after started_at",
-            },
-            Rule {
-                constraint: "timeblock_sessions_hours_is_ended_minus_started",
-                columns: &["hours", "started_at", "ended_at"],
-                code: code::DERIVED_MISMATCH,
-                description: "hours is the time from started_at to ended_at, once the session has ended",
-            },
-        ],
-        shape_rules: derive_hours,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        block_type: BlockType = shape::choice::<BlockType>();
-        started_at: Timestamp = shape::timestamptz();
-    }
-    defaulted {}
-    nullable {
-        /// After `started_at`, at most 24 hours later; null while the session runs.
-        ended_at: Timestamp = shape::timestamptz();
-        summary: String = shape::text();
-        /// From `started_at` and `ended_at` when both are given (a sent value must agree); as
-        /// sent otherwise.
-        hours: f64 = shape::float_range(0.0, 24.0), derived_from ["started_at", "ended_at"];
-        quadrant: Quadrant = shape::choice::<Quadrant>();
-    }
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("timeblock_sessions.gen.rs");
+
+table! {
+    insert: TimeblockSession,
+    patch: TimeblockSessionPatch,
+    rules: [
+        Rule {
+            constraint: "timeblock_sessions_ended_after_started",
+            columns: &["started_at", "ended_at"],
+            code: code::ORDER,
+            description: "ended_at is after started_at",
+        },
+        Rule {
+            constraint: "timeblock_sessions_hours_is_ended_minus_started",
+            columns: &["hours", "started_at", "ended_at"],
+            code: code::DERIVED_MISMATCH,
+            description: "hours is the time from started_at to ended_at, once the session has ended",
+        },
+    ],
+    shape_rules: derive_hours,
+    derived: { hours: [started_at, ended_at] },
     inputs {}
 }
 

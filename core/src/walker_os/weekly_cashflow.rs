@@ -3,37 +3,14 @@
 
 use crate::table::prelude::*;
 
-define_table! {
-    /// A week's cashflow.
-    table "walker_os"."weekly_cashflow" {
-        insert: WeeklyCashflow,
-        patch: WeeklyCashflowPatch,
-        primary_key: ["id"],
-        unique: [["user_id", "week_start"]],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        week_start: Date = shape::date();
-    }
-    defaulted {
-        income: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        fixed_costs: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        freedom_fund: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        play_money: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        long_term_savings: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        education: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-        charity_zakat: Decimal = shape::numeric(14, 2).at_least(0), default = Constant("0");
-    }
-    nullable {}
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("weekly_cashflow.gen.rs");
+
+table! {
+    insert: WeeklyCashflow,
+    patch: WeeklyCashflowPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

@@ -2,37 +2,14 @@
 
 use crate::table::prelude::*;
 
-define_table! {
-    /// A weekly review.
-    table "walker_os"."weekly_reviews" {
-        insert: WeeklyReview,
-        patch: WeeklyReviewPatch,
-        primary_key: ["id"],
-        unique: [["user_id", "review_date"]],
-        rules: [],
-        shape_rules: no_rules,
-    }
-    set_once {
-        id: Uuid = shape::uuid(), default = Server("gen_random_uuid()");
-        user_id: Uuid = shape::uuid(), default = Server("auth.uid()");
-        created_at: Timestamp = shape::timestamptz(), default = Server("now()");
-    }
-    required {
-        review_date: Date = shape::date();
-    }
-    defaulted {}
-    nullable {
-        /// Hours in the week, 0 to 168.
-        path_a_hours: f64 = shape::float_range(0.0, 168.0);
-        path_b_hours: f64 = shape::float_range(0.0, 168.0);
-        e_quadrant_hours: f64 = shape::float_range(0.0, 168.0);
-        top_wins: String = shape::text();
-        blockers: String = shape::text();
-        next_week_priorities: String = shape::text();
-    }
-    readonly {
-        updated_at = shape::timestamptz(), nullable = false, default = Server("now()");
-    }
+include!("weekly_reviews.gen.rs");
+
+table! {
+    insert: WeeklyReview,
+    patch: WeeklyReviewPatch,
+    rules: [],
+    shape_rules: no_rules,
+    derived: {  },
     inputs {}
 }
 

@@ -124,3 +124,42 @@ fn a_unique_violation_under_row_level_security_names_both_columns_of_its_key() {
     assert!(!v.message().contains(&user));
     tx.rollback().unwrap();
 }
+
+#[test]
+fn a_domain_violation_names_the_columns_of_that_domain() {
+    let Some(mut client) = support::database() else {
+        return;
+    };
+    // Every column whose type is a domain: each of the domain's checks, violated for real,
+    // resolves to that column.
+    let mut checked = 0;
+    for t in registry::all() {
+        for c in t.columns().iter().filter(|c| c.domain.is_some()) {
+            let domain = c.domain.unwrap();
+            let rows = client
+                .query(
+                    "select conname::text from pg_constraint where contypid = $1::text::regtype and contype = 'c'",
+                    &[&domain],
+                )
+                .unwrap();
+            assert!(!rows.is_empty(), "{domain} has no check");
+            // A value no check of these domains accepts.
+            let err = client
+                .query_one(&format!("select ' Not Valid '::{domain}"), &[])
+                .unwrap_err();
+            let db = err.as_db_error().expect("a database error");
+            let v = violation::parse(t, db.code().code(), db.message())
+                .unwrap_or_else(|| panic!("{}.{}: {}", t.qualified_name(), c.name, db.message()));
+            assert!(
+                v.fields.contains(&c.name),
+                "{}.{}: {v:?}",
+                t.qualified_name(),
+                c.name
+            );
+            let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            assert!(names.contains(&v.constraint.clone().unwrap()), "{names:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} domain columns were read");
+}

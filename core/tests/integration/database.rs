@@ -27,7 +27,7 @@ fn prerequisites(
     match (t.schema, t.name) {
         ("dyniq", "quiz_responses") => {
             tx.execute(
-                "insert into dyniq.leads (email) values ($1) on conflict do nothing",
+                "insert into dyniq.leads (email) values ($1::text) on conflict do nothing",
                 &[&record["email"].as_str()],
             )?;
         }

@@ -1,9 +1,9 @@
 //! rowgate-core's integration tests, one binary: properties of shaping and of the query
-//! whitelist, and the tests against the migrated local database (`DATABASE_URL`, by default the local stack's). The database tests fail
+//! whitelist, the constraint lookup and the text rule, against the migrated local database (`DATABASE_URL`, by default the local stack's). The database tests fail
 //! when it cannot be reached, unless `ROWGATE_SKIP_DB_TESTS=1`.
 
 mod constraints;
 mod database;
-mod drift;
 mod properties;
 mod support;
+mod text;

@@ -107,7 +107,8 @@ language sql stable as $$ select format(template, label, txid_current()) $$;
 create or replace function tests.email(label text) returns text
 language sql stable as $$ select tests.unique_name(label, 'pgtap.%s.%s@rowgate.test') $$;
 
--- A dyniq board meeting's thread id (board_meetings_thread_id_format wants the `bm-` prefix).
+-- A dyniq board meeting's thread id (the domain rowgate.thread_id's thread_id_format wants the
+-- `bm-` prefix).
 create or replace function tests.thread_id(label text) returns text
 language sql stable as $$ select tests.unique_name(label, 'bm-pgtap-%s-%s') $$;
 
@@ -159,9 +160,13 @@ language sql stable as $$
 $$;
 
 -- Asserts that a statement is refused by the named constraint, with the SQLSTATE and the
--- message PostgREST passes on (the API maps the constraint's name to a field). The message
--- names the table but not its schema, so the constraint is looked up in every schema; a name
--- that stands on two differently named tables is reported rather than guessed at.
+-- message PostgREST passes on (the API maps the constraint's name to a field). The message of a
+-- table's constraint names the table but not its schema, so the constraint is looked up in
+-- every schema; a name that stands on two differently named tables (or on a table and a
+-- domain) is reported rather than guessed at. A domain's check constraint (a column of type
+-- rowgate.email, dyniq.tier, ...) is refused as `value for domain <domain> violates check
+-- constraint "<name>"`, naming the domain as the server does (schema-qualified unless it is on
+-- the search_path) and no table or column.
 create or replace function tests.rejects(statement text, constraint_name name, description text) returns text
 language plpgsql as $$
 declare
@@ -169,20 +174,27 @@ declare
   kinds integer;
 begin
   select count(*) into kinds
-    from (select distinct con.contype, rel.relname
-            from pg_constraint con join pg_class rel on rel.oid = con.conrelid
+    from (select distinct con.contype, rel.relname, con.contypid
+            from pg_constraint con left join pg_class rel on rel.oid = con.conrelid
            where con.conname = constraint_name
              and con.connamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)) k;
   if kinds = 0 then
     return fail(format('%s (there is no constraint %s)', description, constraint_name));
   elsif kinds > 1 then
-    return fail(format('%s (constraint %s stands on more than one table)', description, constraint_name));
+    return fail(format('%s (constraint %s stands on more than one table or domain)', description, constraint_name));
   end if;
-  select con.contype, con.conname, rel.relname into c
-    from pg_constraint con join pg_class rel on rel.oid = con.conrelid
+  select con.contype, con.conname, rel.relname, con.contypid into c
+    from pg_constraint con left join pg_class rel on rel.oid = con.conrelid
    where con.conname = constraint_name
      and con.connamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
    limit 1;
+  if c.contypid <> 0 then
+    return case c.contype
+      when 'c' then throws_ok(statement, '23514',
+        format('value for domain %s violates check constraint "%s"', format_type(c.contypid, null), c.conname), description)
+      else fail(format('%s (domain constraint %s is of a kind rejects does not know: %s)', description, constraint_name, c.contype))
+    end;
+  end if;
   return case c.contype
     when 'c' then throws_ok(statement, '23514',
       format('new row for relation "%s" violates check constraint "%s"', c.relname, c.conname), description)

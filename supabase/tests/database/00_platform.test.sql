@@ -2,7 +2,7 @@
 -- (pruning pg_cron's run history, the signed webhook ingest machinery and their cron jobs).
 -- Every function the app schemas define is checked here for the rules of design decision 3.
 begin;
-select plan(57);
+select plan(63);
 
 -- ---------------------------------------------------------------------------------------------
 -- extensions (hosted Supabase keeps them in `extensions`; pg_cron lives in pg_catalog)
@@ -26,6 +26,25 @@ select schema_privs_are('rowgate', 'service_role', array['USAGE'], 'service_role
 select tables_are('rowgate', array['webhook_deliveries']);
 select functions_are('rowgate', array['prune_cron_job_run_details', 'ingest', 'prune_webhook_deliveries', 'write_records',
   'whitespace', 'is_trimmed_text', 'trim_text', 'is_trimmed_text_array', 'trim_text_array']);
+
+-- The formats the app schemas share, as domains (20261203001000): a column of that format is of
+-- the domain, and a value that breaks it is refused by the domain's named constraint (the API
+-- maps the name to the fields of that domain). Their patterns are tested through the columns
+-- that use them (02_dyniq_constraints, 07_dyniq_direct_writes).
+select domains_are('rowgate', array['email', 'e164_phone', 'http_url', 'thread_id']);
+select is(
+  (select format_type(typbasetype, typtypmod) from pg_type where oid = format('rowgate.%s', d)::regtype), t,
+  format('rowgate.%s is a domain over %s', d, t))
+  from (values ('email', 'character varying(320)'), ('e164_phone', 'character varying(16)'),
+               ('http_url', 'text'), ('thread_id', 'character varying(100)')) as v(d, t);
+select results_eq(
+  $$ select format('%s %s %s', format_type(con.contypid, null), con.conname, con.contype) collate "default"
+       from pg_constraint con join pg_type t on t.oid = con.contypid
+      where t.typnamespace = 'rowgate'::regnamespace
+      order by 1 $$,
+  array['rowgate.e164_phone e164_phone_format c', 'rowgate.email email_format c',
+        'rowgate.http_url http_url_format c', 'rowgate.thread_id thread_id_format c'],
+  'each rowgate domain has exactly its named check constraint');
 
 -- Design decision 3: functions set search_path, and none is SECURITY DEFINER (none needs it).
 -- One exception: rowgate.is_trimmed_text, which a SET clause would keep the planner from inlining

@@ -3,7 +3,7 @@
 -- record carries, never a set-once column; two records with one key fail the whole call; the
 -- rows come back in the records' order; the caller's grants and row-level security decide.
 begin;
-select plan(76);
+select plan(79);
 
 -- ---------------------------------------------------------------------------------------------
 -- the functions and who may call them
@@ -73,10 +73,14 @@ select is_empty($$ select from dyniq.leads where email = 'a@b.co' $$, 'none of t
 -- issue 8's case: an upsert changes only the columns each record carries
 -- ---------------------------------------------------------------------------------------------
 
+-- updated_at is the trigger's, which the service role may not write: the owner backdates the two
+-- leads, so that an untouched row shows by its updated_at.
+select tests.clear_authentication();
 select lives_ok(
   $$ insert into dyniq.leads (email, tier, name, updated_at)
      values (tests.email('b'), 'WARM', 'Bea', '2020-01-01'), (tests.email('a'), 'COLD', 'Ada', '2020-01-01') $$,
-  'leads a (COLD, Ada) and b (WARM, Bea) are stored');
+  'leads a (COLD, Ada) and b (WARM, Bea) are stored, updated at 2020-01-01 (by the owner)');
+select tests.authenticate_as_service_role();
 select results_eq(
   $$ select r ->> 'email', r ->> 'tier', r ->> 'name'
        from jsonb_array_elements(dyniq.write_records('leads',
@@ -86,7 +90,7 @@ select results_eq(
   $$ values (tests.email('a'), 'HOT', 'Ada'), (tests.email('b'), 'WARM', 'Bea') $$,
   'upserting [{a, tier HOT}, {b}] on email answers both rows, in the records'' order');
 select results_eq(
-  $$ select email::text, tier, name::text from dyniq.leads where email in (tests.email('a'), tests.email('b')) order by email $$,
+  $$ select email::text, tier::text, name::text from dyniq.leads where email in (tests.email('a'), tests.email('b')) order by email $$,
   $$ values (tests.email('a'), 'HOT', 'Ada'), (tests.email('b'), 'WARM', 'Bea') $$,
   'a''s tier is HOT, b keeps its tier WARM, and neither name is erased');
 select is((select updated_at from dyniq.leads where email = tests.email('b')), '2020-01-01'::timestamptz,
@@ -106,6 +110,10 @@ select results_eq(
   $$ select count(*), min(name::text), bool_and(created_at > '2000-01-01') from dyniq.leads where email = tests.email('a') $$,
   $$ values (1::bigint, 'Ada Lovelace', true) $$,
   'and changes the fields it carries but neither id nor created_at');
+select throws_ok(
+  $$ select dyniq.write_records('leads',
+       jsonb_build_array(jsonb_build_object('email', tests.email('h'), 'updated_at', '2030-01-01T00:00:00Z')), array['email']) $$,
+  '42501', 'permission denied for table leads', 'the service role cannot insert updated_at through write_records');
 
 -- the same key twice in one batch
 select throws_ok(

@@ -50,7 +50,7 @@ select results_eq(
   $$ values ('false'::jsonb, tests.email('new'), tests.email('kept'), 'WARM') $$,
   'an ingested upsert answers its rows in order');
 select results_eq(
-  $$ select tier, name::text from dyniq.leads where email = tests.email('kept') $$,
+  $$ select tier::text, name::text from dyniq.leads where email = tests.email('kept') $$,
   $$ values ('WARM', 'Bea') $$,
   'and, like the record API''s, leaves what a record does not carry');
 select throws_ok(

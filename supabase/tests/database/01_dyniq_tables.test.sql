@@ -2,7 +2,7 @@
 -- names, indexes (every foreign key, the partial index the stalled-meeting job uses, the HNSW
 -- index on embeddings) and the triggers that keep updated_at and the quiz tier current.
 begin;
-select plan(239);
+select plan(242);
 
 -- ---------------------------------------------------------------------------------------------
 -- the schema
@@ -15,6 +15,14 @@ select schema_privs_are('dyniq', 'service_role', array['USAGE'], 'service_role m
 select tables_are('dyniq', array['leads', 'quiz_responses', 'content_posts', 'content_metrics', 'board_meetings', 'universal_embeddings']);
 select functions_are('dyniq', array['set_updated_at', 'tier_for_score', 'thread_uuid', 'quiz_responses_fill_tier',
   'submit_quiz', 'flag_stalled_board_meetings', 'ingest', 'write_records', 'keep_set_once']);
+
+-- The tier two tables share is a domain of its own (its values are tested in 02_dyniq_constraints).
+select domains_are('dyniq', array['tier']);
+select domain_type_is('dyniq', 'tier', 'text', 'dyniq.tier is a domain over text');
+select results_eq(
+  $$ select format('%s %s', conname, contype) collate "default" from pg_constraint where contypid = 'dyniq.tier'::regtype $$,
+  array['tier_check c'],
+  'dyniq.tier has exactly its named check constraint');
 
 -- Every foreign key is served by an index that leads with its columns.
 select is_empty(
@@ -37,14 +45,14 @@ select columns_are('dyniq', 'leads', array['id', 'email', 'name', 'phone', 'comp
 select tests.column_is('dyniq', 'leads', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
-    ('email', 'character varying(320)', true, null),
+    ('email', 'rowgate.email', true, null),
     ('name', 'character varying(200)', false, null),
-    ('phone', 'character varying(16)', false, null),
+    ('phone', 'rowgate.e164_phone', false, null),
     ('company_name', 'character varying(200)', false, null),
     ('industry', 'character varying(100)', false, null),
     ('source', 'text', false, null),
     ('status', 'text', false, null),
-    ('tier', 'text', false, null),
+    ('tier', 'dyniq.tier', false, null),
     ('lead_score', 'integer', false, null),
     ('pain_points', 'text[]', true, '{}'),
     ('needs', 'text[]', true, '{}'),
@@ -55,11 +63,11 @@ select tests.column_is('dyniq', 'leads', c.name, c.type, c.not_null, c.default_v
 select col_is_pk('dyniq', 'leads', 'id', 'dyniq.leads is keyed by id');
 select col_is_unique('dyniq', 'leads', array['email']::name[], 'dyniq.leads.email is unique');
 select results_eq($$ select tests.constraints_of('dyniq.leads') $$,
-  array['leads_company_name_check c', 'leads_created_at_check c', 'leads_email_format c',
+  array['leads_company_name_check c', 'leads_created_at_check c',
         'leads_email_key u', 'leads_industry_check c', 'leads_lead_score_range c',
         'leads_name_check c', 'leads_needs_check c', 'leads_pain_points_check c',
-        'leads_phone_format c', 'leads_pkey p', 'leads_source_check c', 'leads_status_check c',
-        'leads_tier_check c', 'leads_updated_at_check c', 'leads_urgency_check c'],
+        'leads_pkey p', 'leads_source_check c', 'leads_status_check c',
+        'leads_updated_at_check c', 'leads_urgency_check c'],
   'dyniq.leads has exactly its named constraints');
 select indexes_are('dyniq', 'leads', array['leads_pkey', 'leads_email_key', 'leads_tier_idx', 'leads_created_at_idx']);
 select has_index('dyniq', 'leads', 'leads_tier_idx', array['tier'], 'leads are indexed by tier');
@@ -77,10 +85,10 @@ select tests.column_is('dyniq', 'quiz_responses', c.name, c.type, c.not_null, c.
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
     ('submission_id', 'character varying(200)', false, null),
-    ('email', 'character varying(320)', true, null),
+    ('email', 'rowgate.email', true, null),
     ('total_score', 'integer', true, null),
-    ('tier', 'text', true, null),
-    ('sales_briefing_url', 'text', false, null),
+    ('tier', 'dyniq.tier', true, null),
+    ('sales_briefing_url', 'rowgate.http_url', false, null),
     ('answers', 'jsonb', true, '{}'),
     ('created_at', 'timestamp with time zone', true, 'now()')
   ) as c(name, type, not_null, default_value);
@@ -94,8 +102,8 @@ select results_eq(
 select results_eq($$ select tests.constraints_of('dyniq.quiz_responses') $$,
   array['quiz_responses_answers_object c', 'quiz_responses_created_at_check c',
         'quiz_responses_email_fkey f', 'quiz_responses_pkey p',
-        'quiz_responses_sales_briefing_url_format c', 'quiz_responses_submission_id_check c',
-        'quiz_responses_submission_id_key u', 'quiz_responses_tier_check c',
+        'quiz_responses_submission_id_check c',
+        'quiz_responses_submission_id_key u',
         'quiz_responses_total_score_range c'],
   'dyniq.quiz_responses has exactly its named constraints');
 select indexes_are('dyniq', 'quiz_responses', array['quiz_responses_pkey', 'quiz_responses_submission_id_key', 'quiz_responses_email_idx']);
@@ -169,7 +177,7 @@ select columns_are('dyniq', 'board_meetings', array['id', 'thread_id', 'topic', 
 select tests.column_is('dyniq', 'board_meetings', c.name, c.type, c.not_null, c.default_value)
   from (values
     ('id', 'uuid', true, 'gen_random_uuid()'),
-    ('thread_id', 'character varying(100)', true, null),
+    ('thread_id', 'rowgate.thread_id', true, null),
     ('topic', 'text', true, null),
     ('decision_type', 'character varying(100)', false, null),
     ('level', 'integer', true, '0'),
@@ -188,7 +196,7 @@ select results_eq($$ select tests.constraints_of('dyniq.board_meetings') $$,
         'board_meetings_created_at_check c', 'board_meetings_decision_type_check c',
         'board_meetings_level_range c', 'board_meetings_pkey p',
         'board_meetings_recommendation_check c', 'board_meetings_status_check c',
-        'board_meetings_thread_id_format c', 'board_meetings_thread_id_key u',
+        'board_meetings_thread_id_key u',
         'board_meetings_topic_check c', 'board_meetings_total_cost_usd_range c',
         'board_meetings_updated_at_check c'],
   'dyniq.board_meetings has exactly its named constraints');

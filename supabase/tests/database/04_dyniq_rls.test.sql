@@ -1,8 +1,10 @@
 -- dyniq is business data written by the pipeline with the service role: row-level security is
 -- on with no policies, anon and authenticated are granted nothing (every statement is refused
--- with 42501), and the service role (which bypasses RLS) reads and writes every table.
+-- with 42501), and the service role (which bypasses RLS) reads and writes every table: it reads
+-- and deletes at table level, inserts every column but updated_at (the trigger's) and updates
+-- every column but id, created_at and updated_at.
 begin;
-select plan(103);
+select plan(110);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
@@ -53,9 +55,48 @@ select is_empty($$ select policyname from pg_policies where schemaname = 'dyniq'
 -- grants
 -- ---------------------------------------------------------------------------------------------
 
-select table_privs_are('dyniq', t, r, case when r = 'service_role' then array['SELECT', 'INSERT', 'UPDATE', 'DELETE'] else array[]::text[] end)
+-- The service role inserts and updates column by column (below), so at table level it reads and
+-- deletes.
+select table_privs_are('dyniq', t, r, case when r = 'service_role' then array['SELECT', 'DELETE'] else array[]::text[] end)
   from unnest(array['leads', 'quiz_responses', 'content_posts', 'content_metrics', 'board_meetings', 'universal_embeddings']) as t,
        unnest(array['anon', 'authenticated', 'service_role']) as r;
+
+-- Column by column: updated_at is the trigger's (never written by the service role), id and
+-- created_at are set once (given on insert, never updated); every other column is the service
+-- role's to insert and update. anon and authenticated hold no column either.
+create function pg_temp.dyniq_columns() returns table (tbl text, col text, server_owned boolean, set_once boolean)
+language sql as $$
+  select c.relname::text, a.attname::text, a.attname = 'updated_at' or a.attgenerated <> '', a.attname in ('id', 'created_at')
+    from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+   where c.relnamespace = 'dyniq'::regnamespace and c.relkind = 'r'
+$$;
+select isnt_empty(
+  $$ select from pg_temp.dyniq_columns() where col = 'updated_at' $$,
+  'dyniq has updated_at columns (the assertions below are not vacuous)');
+select is_empty(
+  $$ select tbl || '.' || col from pg_temp.dyniq_columns()
+      where server_owned and has_column_privilege('service_role', format('dyniq.%I', tbl), col, 'INSERT') $$,
+  'the service role may insert no updated_at');
+select is_empty(
+  $$ select tbl || '.' || col from pg_temp.dyniq_columns()
+      where (server_owned or set_once) and has_column_privilege('service_role', format('dyniq.%I', tbl), col, 'UPDATE') $$,
+  'the service role may update none of id, created_at and updated_at');
+select is_empty(
+  $$ select tbl || '.' || col from pg_temp.dyniq_columns()
+      where not server_owned and not has_column_privilege('service_role', format('dyniq.%I', tbl), col, 'INSERT') $$,
+  'the service role may insert every other column, id and created_at included');
+select is_empty(
+  $$ select tbl || '.' || col from pg_temp.dyniq_columns()
+      where not server_owned and not set_once and not has_column_privilege('service_role', format('dyniq.%I', tbl), col, 'UPDATE') $$,
+  'the service role may update every column that is neither set-once nor updated_at');
+select is_empty(
+  $$ select tbl || '.' || col from pg_temp.dyniq_columns()
+      where not has_column_privilege('service_role', format('dyniq.%I', tbl), col, 'SELECT') $$,
+  'the service role may read every column');
+select is_empty(
+  $$ select r || ' ' || tbl || '.' || col from pg_temp.dyniq_columns(), unnest(array['anon', 'authenticated']) as r
+      where has_column_privilege(r, format('dyniq.%I', tbl), col, 'SELECT, INSERT, UPDATE, REFERENCES') $$,
+  'anon and authenticated are granted no dyniq column');
 
 -- ---------------------------------------------------------------------------------------------
 -- anon and authenticated are refused everything

@@ -40,8 +40,8 @@ select results_eq(
   'and writes nothing');
 select throws_ok(
   $$ select dyniq.ingest(tests.unique_name('3'), 'leads', jsonb_build_array(jsonb_build_object('email', 'NOT-LOWER@EXAMPLE.COM'))) $$,
-  '23514', 'new row for relation "leads" violates check constraint "leads_email_format"',
-  'a record that breaks a constraint is refused with the constraint''s name');
+  '23514', 'value for domain rowgate.email violates check constraint "email_format"',
+  'a record that breaks a format is refused with the name of its domain''s constraint');
 select is_empty($$ select from rowgate.webhook_deliveries where id = tests.unique_name('3') $$,
   'and its delivery is not recorded, so a corrected retry is accepted');
 select throws_ok(

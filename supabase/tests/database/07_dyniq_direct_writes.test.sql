@@ -1,12 +1,13 @@
 -- dyniq holds every rule rowgate-core applies to a write (issue 8, section 2): a direct PostgREST
 -- write meets the same formats, ranges and enums as one through the API. dyniq grants anon and
 -- authenticated nothing, so the only direct writer is the service role: every statement here
--- runs as it. Every check constraint of the schema refuses a bad value (the list is checked to
--- be complete); emails and URLs are printable ASCII (no U+202E, zero-width or control
+-- runs as it, but for the few that write what it may not (updated_at, set-once columns), which
+-- run as the owner. Every check constraint of the schema, and every check of a domain its
+-- columns use, refuses a bad value (the list is checked to be complete); emails and URLs are printable ASCII (no U+202E, zero-width or control
 -- characters); money and costs are finite; free text and text[] items are trimmed and never
 -- blank; dates and times are finite; set-once columns keep their first value.
 begin;
-select plan(80);
+select plan(92);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session
@@ -18,47 +19,49 @@ create function pg_temp.bad_values() returns table (statement text, constraint_n
 language sql as $$
   values
     (format('insert into dyniq.leads (email) values (%L)', 'ada' || chr(8238) || 'moc.elpmaxe@rowgate.test'),
-     'leads_email_format', 'an email holding a right-to-left override (U+202E) is refused'),
+     'email_format', 'an email holding a right-to-left override (U+202E) is refused'),
     (format('insert into dyniq.leads (email) values (%L)', 'ada' || chr(8203) || '@rowgate.test'),
-     'leads_email_format', 'an email holding a zero-width space (U+200B) is refused'),
+     'email_format', 'an email holding a zero-width space (U+200B) is refused'),
     (format('insert into dyniq.leads (email) values (%L)', 'ada' || chr(1) || '@rowgate.test'),
-     'leads_email_format', 'an email holding a control character is refused'),
+     'email_format', 'an email holding a control character is refused'),
     ($s$ insert into dyniq.leads (email) values ('élodie@rowgate.test') $s$,
-     'leads_email_format', 'an email with a non-ASCII letter is refused'),
+     'email_format', 'an email with a non-ASCII letter is refused'),
     ($s$ insert into dyniq.leads (email) values ('ada@row_gate.test') $s$,
-     'leads_email_format', 'an email whose domain holds an underscore is refused'),
+     'email_format', 'an email whose domain holds an underscore is refused'),
     ($s$ insert into dyniq.leads (email) values ('ada@rowgate') $s$,
-     'leads_email_format', 'an email whose domain has a single label is refused'),
+     'email_format', 'an email whose domain has a single label is refused'),
     ($s$ update dyniq.leads set phone = '+١٤١٥٥٥٥٠١٢٣' where email = tests.email('base') $s$,
-     'leads_phone_format', 'a phone number in non-ASCII digits is refused'),
+     'e164_phone_format', 'a phone number in non-ASCII digits is refused'),
     ($s$ update dyniq.leads set phone = E'+14155550123\n' where email = tests.email('base') $s$,
-     'leads_phone_format', 'a phone number with a trailing newline is refused'),
+     'e164_phone_format', 'a phone number with a trailing newline is refused'),
     ($s$ update dyniq.leads set source = 'web' where email = tests.email('base') $s$,
      'leads_source_check', 'an unknown source is refused'),
     ($s$ update dyniq.leads set status = 'lost' where email = tests.email('base') $s$,
      'leads_status_check', 'an unknown status is refused'),
     ($s$ update dyniq.leads set tier = 'hot' where email = tests.email('base') $s$,
-     'leads_tier_check', 'a tier not in its canonical case is refused'),
+     'tier_check', 'a tier not in its canonical case is refused'),
     ($s$ update dyniq.leads set lead_score = 101 where email = tests.email('base') $s$,
      'leads_lead_score_range', 'a lead score above 100 is refused'),
     ($s$ update dyniq.leads set urgency = 'someday' where email = tests.email('base') $s$,
      'leads_urgency_check', 'an unknown urgency is refused'),
     ($s$ update dyniq.quiz_responses set total_score = -1 where submission_id = tests.unique_name('base') $s$,
      'quiz_responses_total_score_range', 'a negative quiz score is refused'),
+    ($s$ update dyniq.quiz_responses set email = upper(email) where submission_id = tests.unique_name('base') $s$,
+     'email_format', 'a quiz response''s email not in lower case is refused (its own column, of the same domain)'),
     ($s$ update dyniq.quiz_responses set tier = 'TEPID' where submission_id = tests.unique_name('base') $s$,
-     'quiz_responses_tier_check', 'an unknown quiz tier is refused'),
+     'tier_check', 'an unknown quiz tier is refused'),
     (format('update dyniq.quiz_responses set sales_briefing_url = %L where submission_id = tests.unique_name(''base'')',
             'https://dyniq.ai/' || chr(8238) || 'fdp.exe'),
-     'quiz_responses_sales_briefing_url_format', 'a URL holding a right-to-left override (U+202E) is refused'),
+     'http_url_format', 'a URL holding a right-to-left override (U+202E) is refused'),
     (format('update dyniq.quiz_responses set sales_briefing_url = %L where submission_id = tests.unique_name(''base'')',
             'https://dyniq.ai/b' || chr(7) || '1'),
-     'quiz_responses_sales_briefing_url_format', 'a URL holding a control character is refused'),
+     'http_url_format', 'a URL holding a control character is refused'),
     ($s$ update dyniq.quiz_responses set sales_briefing_url = 'https://dyniq.ai/café' where submission_id = tests.unique_name('base') $s$,
-     'quiz_responses_sales_briefing_url_format', 'a URL with a non-ASCII character is refused (send it percent-encoded)'),
+     'http_url_format', 'a URL with a non-ASCII character is refused (send it percent-encoded)'),
     ($s$ update dyniq.quiz_responses set sales_briefing_url = 'https:///briefing' where submission_id = tests.unique_name('base') $s$,
-     'quiz_responses_sales_briefing_url_format', 'a URL without a host is refused'),
+     'http_url_format', 'a URL without a host is refused'),
     ($s$ update dyniq.quiz_responses set sales_briefing_url = 'ftp://dyniq.ai/b' where submission_id = tests.unique_name('base') $s$,
-     'quiz_responses_sales_briefing_url_format', 'a URL that is not http or https is refused'),
+     'http_url_format', 'a URL that is not http or https is refused'),
     ($s$ update dyniq.quiz_responses set answers = '[1, 2]' where submission_id = tests.unique_name('base') $s$,
      'quiz_responses_answers_object', 'answers that are not an object are refused'),
     ($s$ update dyniq.content_posts set platform = 'mastodon' where topic = tests.unique_name('base') $s$,
@@ -70,7 +73,7 @@ language sql as $$
     ($s$ update dyniq.content_metrics set engagement_rate = 'NaN' where post_id = (select id from dyniq.content_posts where topic = tests.unique_name('base')) $s$,
      'content_metrics_engagement_rate_range', 'an engagement rate of NaN is refused'),
     ($s$ update dyniq.board_meetings set thread_id = 'bm-' || chr(8238) || 'x' where thread_id = tests.thread_id('base') $s$,
-     'board_meetings_thread_id_format', 'a thread id holding a right-to-left override is refused'),
+     'thread_id_format', 'a thread id holding a right-to-left override is refused'),
     ($s$ update dyniq.board_meetings set level = 6 where thread_id = tests.thread_id('base') $s$,
      'board_meetings_level_range', 'a level above 5 is refused'),
     ($s$ update dyniq.board_meetings set status = 'done' where thread_id = tests.thread_id('base') $s$,
@@ -122,31 +125,38 @@ language sql as $$
      'leads_needs_check', 'a need with a leading space is refused'),
     ($s$ update dyniq.leads set needs = '{{crm},{seo}}' where email = tests.email('base') $s$,
      'leads_needs_check', 'needs in two dimensions are refused'),
-    -- Dates and times are finite. Set-once created_at is kept by a trigger on update, and
-    -- updated_at is set by one, so both are written on insert.
+    -- Dates and times are finite. Set-once created_at is kept by a trigger on update, so it is
+    -- written on insert (updated_at, which the service role may not write, is below).
     ($s$ insert into dyniq.leads (email, created_at) values (tests.email('infinite'), 'infinity') $s$,
      'leads_created_at_check', 'a lead created at infinity is refused'),
-    ($s$ insert into dyniq.leads (email, updated_at) values (tests.email('infinite'), '-infinity') $s$,
-     'leads_updated_at_check', 'a lead updated at -infinity is refused'),
     ($s$ insert into dyniq.quiz_responses (email, total_score, created_at) values (tests.email('base'), 1, 'infinity') $s$,
      'quiz_responses_created_at_check', 'a quiz response created at infinity is refused'),
     ($s$ update dyniq.content_posts set post_date = 'infinity' where topic = tests.unique_name('base') $s$,
      'content_posts_post_date_check', 'a post dated infinity is refused'),
     ($s$ insert into dyniq.content_posts (platform, created_at) values ('linkedin', '-infinity') $s$,
      'content_posts_created_at_check', 'a post created at -infinity is refused'),
-    ($s$ insert into dyniq.content_posts (platform, updated_at) values ('linkedin', 'infinity') $s$,
-     'content_posts_updated_at_check', 'a post updated at infinity is refused'),
     ($s$ update dyniq.content_metrics set metric_date = '-infinity' where post_id = (select id from dyniq.content_posts where topic = tests.unique_name('base')) $s$,
      'content_metrics_metric_date_check', 'metrics dated -infinity are refused'),
     ($s$ insert into dyniq.content_metrics (post_id, created_at) select id, 'infinity' from dyniq.content_posts where topic = tests.unique_name('base') $s$,
      'content_metrics_created_at_check', 'metrics created at infinity are refused'),
     ($s$ insert into dyniq.board_meetings (thread_id, topic, created_at) values (tests.thread_id('infinite'), 'Pricing', 'infinity') $s$,
      'board_meetings_created_at_check', 'a meeting created at infinity is refused'),
-    ($s$ insert into dyniq.board_meetings (thread_id, topic, updated_at) values (tests.thread_id('infinite'), 'Pricing', '-infinity') $s$,
-     'board_meetings_updated_at_check', 'a meeting updated at -infinity is refused'),
     ($s$ insert into dyniq.universal_embeddings (source_id, source_type, content, embedding, created_at)
          values (gen_random_uuid(), 'board_meeting', 'Pricing', array_fill(0.1::real, array[1536])::extensions.vector, 'infinity') $s$,
      'universal_embeddings_created_at_check', 'an embedding created at infinity is refused')
+$$;
+
+-- updated_at is set by a trigger on update and the service role may not write it (its grants
+-- leave it out): only the owner can write a bad one, on insert, and the CHECK still refuses it.
+create function pg_temp.bad_updated_at() returns table (statement text, constraint_name name, description text)
+language sql as $$
+  values
+    ($s$ insert into dyniq.leads (email, updated_at) values (tests.email('infinite'), '-infinity') $s$,
+     'leads_updated_at_check', 'a lead updated at -infinity is refused'),
+    ($s$ insert into dyniq.content_posts (platform, updated_at) values ('linkedin', 'infinity') $s$,
+     'content_posts_updated_at_check', 'a post updated at infinity is refused'),
+    ($s$ insert into dyniq.board_meetings (thread_id, topic, updated_at) values (tests.thread_id('infinite'), 'Pricing', '-infinity') $s$,
+     'board_meetings_updated_at_check', 'a meeting updated at -infinity is refused')
 $$;
 
 -- ---------------------------------------------------------------------------------------------
@@ -179,10 +189,32 @@ select lives_ok(
        from quiz, metric, meeting $$,
   'a lead, a quiz response, a post with its metrics, a meeting and an embedding are written directly');
 select tests.rejects(statement, constraint_name, description) from pg_temp.bad_values();
+select throws_ok(statement, '42501', format('permission denied for table %s', tbl),
+         format('the service role may not insert dyniq.%s.updated_at', tbl))
+  from pg_temp.bad_updated_at(), split_part(constraint_name, '_updated_at_check', 1) as tbl;
+select tests.clear_authentication();
+select tests.rejects(statement, constraint_name, description || ' (written by the owner)') from pg_temp.bad_updated_at();
+select tests.authenticate_as_service_role();
+-- Every check of the schema's tables, and of every domain a dyniq column is of (dyniq.tier, the
+-- platform's rowgate.email, ...; a domain over a domain brings its base's checks too).
 select is_empty(
-  $$ select conname from pg_constraint where connamespace = 'dyniq'::regnamespace and contype = 'c'
-     except select constraint_name from pg_temp.bad_values() $$,
-  'every dyniq check constraint is exercised above');
+  $$ with recursive column_domains(oid) as (
+       select a.atttypid
+         from pg_attribute a join pg_class c on c.oid = a.attrelid
+        where c.relnamespace = 'dyniq'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+       union
+       select t.typbasetype from pg_type t join column_domains d on d.oid = t.oid where t.typtype = 'd'
+     )
+     select conname from pg_constraint where connamespace = 'dyniq'::regnamespace and contype = 'c'
+     union
+     select conname from pg_constraint where contype = 'c' and contypid in (select oid from column_domains)
+     except (select constraint_name from pg_temp.bad_values()
+             union select constraint_name from pg_temp.bad_updated_at()) $$,
+  'every dyniq check constraint, and every check of a domain its columns use, is exercised above');
+select isnt_empty(
+  $$ select from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_type t on t.oid = a.atttypid
+      where c.relnamespace = 'dyniq'::regnamespace and c.relkind = 'r' and t.typtype = 'd' $$,
+  'dyniq''s columns use domains (the check above covers them)');
 
 -- what the formats accept
 select lives_ok(
@@ -208,18 +240,34 @@ select lives_ok(
   'a date in year 9999 and null text are accepted');
 
 -- ---------------------------------------------------------------------------------------------
--- set-once columns keep their first value, even for the service role
+-- set-once columns keep their first value: the service role may not update them, and a trigger
+-- keeps them for whoever may (the owner)
 -- ---------------------------------------------------------------------------------------------
 
 select isnt(set_config('tests.base_lead', (select id || ' ' || created_at from dyniq.leads where email = tests.email('base')), true),
   null, 'the base lead''s id and created_at are noted');
+select throws_ok(
+  $$ update dyniq.leads set id = gen_random_uuid(), name = 'Base' where email = tests.email('base') $$,
+  '42501', 'permission denied for table leads', 'the service role may not update a lead''s id');
+select throws_ok(
+  $$ update dyniq.leads set created_at = '2000-01-01', name = 'Base' where email = tests.email('base') $$,
+  '42501', 'permission denied for table leads', 'nor its created_at');
+select throws_ok(
+  $$ update dyniq.leads set updated_at = '2000-01-01', name = 'Base' where email = tests.email('base') $$,
+  '42501', 'permission denied for table leads', 'nor its updated_at');
+select throws_ok(
+  format('insert into dyniq.leads (email, updated_at) values (%L, now())', tests.email('updated-at')), '42501',
+  'permission denied for table leads', 'nor insert a lead naming its updated_at, even a valid one');
+select is(tests.rows_affected($$ update dyniq.leads set name = 'Base' where email = tests.email('base') $$),
+  1::bigint, 'an update of the other columns goes through');
+select tests.clear_authentication();
 select is(
-  tests.rows_affected($$ update dyniq.leads set id = gen_random_uuid(), created_at = '2000-01-01', name = 'Base'
+  tests.rows_affected($$ update dyniq.leads set id = gen_random_uuid(), created_at = '2000-01-01', name = 'Base 2'
                           where email = tests.email('base') $$),
-  1::bigint, 'an update naming id and created_at goes through');
+  1::bigint, 'an update by the owner naming id and created_at goes through');
 select results_eq(
   $$ select id || ' ' || created_at, name::text from dyniq.leads where email = tests.email('base') $$,
-  $$ values (current_setting('tests.base_lead'), 'Base') $$,
+  $$ values (current_setting('tests.base_lead'), 'Base 2') $$,
   'and changes the name but neither id nor created_at');
 select is_empty(
   $$ select c.relname from pg_class c
@@ -227,7 +275,6 @@ select is_empty(
         and not exists (select from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_keep_set_once'
                           and t.tgfoid = 'dyniq.keep_set_once'::regproc) $$,
   'every dyniq table keeps its set-once columns with a trigger');
-select tests.clear_authentication();
 
 select * from finish();
 rollback;

@@ -3,7 +3,7 @@
 -- it); keys, constraint names, indexes, generated bucket amounts and the triggers that keep
 -- updated_at and net_worth current.
 begin;
-select plan(404);
+select plan(407);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
@@ -38,6 +38,14 @@ select tables_are('walker_os', array['daily_scorecard', 'timeblock_sessions', 'w
   'weekly_cashflow', 'net_worth', 'profit_first_buckets', 'path_a', 'path_b']);
 select functions_are('walker_os', array['set_updated_at', 'net_worth_derive', 'create_daily_scorecards', 'ingest',
   'write_records', 'keep_set_once', 'timeblock_sessions_derive_hours']);
+
+-- The status path A and path B share is a domain (its values are tested in 12_walker_os_constraints).
+select domains_are('walker_os', array['path_status']);
+select domain_type_is('walker_os', 'path_status', 'text', 'walker_os.path_status is a domain over text');
+select results_eq(
+  $$ select format('%s %s', conname, contype) collate "default" from pg_constraint where contypid = 'walker_os.path_status'::regtype $$,
+  array['path_status_check c'],
+  'walker_os.path_status has exactly its named check constraint');
 
 -- Every table is personal data: an owner that defaults to the caller, goes with the Auth user,
 -- and is indexed because every policy filters on it.
@@ -364,7 +372,7 @@ select tests.column_is('walker_os', 'path_a', c.name, c.type, c.not_null, c.defa
     ('user_id', 'uuid', true, 'auth.uid()'),
     ('milestone', 'character varying(200)', true, null),
     ('target_date', 'date', false, null),
-    ('status', 'text', true, 'planned'),
+    ('status', 'walker_os.path_status', true, 'planned'),
     ('equity_percentage', 'numeric(5,2)', true, '45'),
     ('notes', 'text', false, null),
     ('created_at', 'timestamp with time zone', true, 'now()'),
@@ -374,7 +382,7 @@ select col_is_pk('walker_os', 'path_a', 'id', 'walker_os.path_a is keyed by id')
 select fk_ok('walker_os', 'path_a', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.path_a') $$,
   array['path_a_created_at_check c', 'path_a_equity_percentage_range c', 'path_a_milestone_check c',
-        'path_a_notes_check c', 'path_a_pkey p', 'path_a_status_check c',
+        'path_a_notes_check c', 'path_a_pkey p',
         'path_a_target_date_check c', 'path_a_updated_at_check c', 'path_a_user_id_fkey f'],
   'walker_os.path_a has exactly its named constraints');
 select indexes_are('walker_os', 'path_a', array['path_a_pkey', 'path_a_user_id_idx']);
@@ -398,7 +406,7 @@ select tests.column_is('walker_os', 'path_b', c.name, c.type, c.not_null, c.defa
     ('product', 'character varying(200)', true, null),
     ('mrr_target', 'numeric(14,2)', true, '10000'),
     ('mrr_current', 'numeric(14,2)', true, '0'),
-    ('status', 'text', true, 'planned'),
+    ('status', 'walker_os.path_status', true, 'planned'),
     ('notes', 'text', false, null),
     ('created_at', 'timestamp with time zone', true, 'now()'),
     ('updated_at', 'timestamp with time zone', true, 'now()')
@@ -407,7 +415,7 @@ select col_is_pk('walker_os', 'path_b', 'id', 'walker_os.path_b is keyed by id')
 select fk_ok('walker_os', 'path_b', 'user_id', 'auth', 'users', 'id');
 select results_eq($$ select tests.constraints_of('walker_os.path_b') $$,
   array['path_b_created_at_check c', 'path_b_mrr_current_range c', 'path_b_mrr_target_range c',
-        'path_b_notes_check c', 'path_b_pkey p', 'path_b_product_check c', 'path_b_status_check c',
+        'path_b_notes_check c', 'path_b_pkey p', 'path_b_product_check c',
         'path_b_updated_at_check c', 'path_b_user_id_fkey f'],
   'walker_os.path_b has exactly its named constraints');
 select indexes_are('walker_os', 'path_b', array['path_b_pkey', 'path_b_user_id_idx']);

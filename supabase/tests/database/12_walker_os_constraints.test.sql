@@ -280,7 +280,7 @@ select throws_ok($$ insert into walker_os.profit_first_buckets (user_id, period_
 -- ---------------------------------------------------------------------------------------------
 
 select results_eq(
-  $$ insert into walker_os.path_a (user_id, milestone) values (pg_temp.alice(), 'Become a partner') returning status, equity_percentage $$,
+  $$ insert into walker_os.path_a (user_id, milestone) values (pg_temp.alice(), 'Become a partner') returning status::text, equity_percentage $$,
   $$ values ('planned', 45.00) $$,
   'a path A milestone starts planned, at 45 % equity');
 select tests.rejects_null($$ insert into walker_os.path_a (user_id) values (pg_temp.alice()) $$,
@@ -290,9 +290,9 @@ select lives_ok(
      values (pg_temp.alice(), 'a', 'in_progress', 0), (pg_temp.alice(), 'b', 'done', 100), (pg_temp.alice(), 'c', 'dropped', 45) $$,
   'every status and an equity of 0 or 100 % are accepted');
 select tests.rejects($$ update walker_os.path_a set status = '' where user_id = pg_temp.alice() $$,
-  'path_a_status_check', 'an empty path A status is refused');
+  'path_status_check', 'an empty path A status is refused');
 select tests.rejects($$ update walker_os.path_a set status = 'started' where user_id = pg_temp.alice() $$,
-  'path_a_status_check', 'an unknown path A status is refused');
+  'path_status_check', 'an unknown path A status is refused');
 select tests.rejects($$ update walker_os.path_a set equity_percentage = -1 where user_id = pg_temp.alice() $$,
   'path_a_equity_percentage_range', 'a negative equity percentage is refused');
 select tests.rejects($$ update walker_os.path_a set equity_percentage = 100.01 where user_id = pg_temp.alice() $$,
@@ -301,13 +301,13 @@ select throws_ok($$ update walker_os.path_a set milestone = repeat('x', 201) whe
   'a milestone longer than 200 characters is refused');
 
 select results_eq(
-  $$ insert into walker_os.path_b (user_id, product) values (pg_temp.alice(), 'SaaS') returning status, mrr_target, mrr_current $$,
+  $$ insert into walker_os.path_b (user_id, product) values (pg_temp.alice(), 'SaaS') returning status::text, mrr_target, mrr_current $$,
   $$ values ('planned', 10000.00, 0.00) $$,
   'a path B product starts planned, aiming at 10000 MRR from 0');
 select tests.rejects_null($$ insert into walker_os.path_b (user_id) values (pg_temp.alice()) $$,
   'path_b', 'product', 'a path B item without a product is refused');
 select tests.rejects($$ update walker_os.path_b set status = '' where user_id = pg_temp.alice() $$,
-  'path_b_status_check', 'an empty path B status is refused');
+  'path_status_check', 'an empty path B status is refused');
 select tests.rejects($$ update walker_os.path_b set mrr_target = -1 where user_id = pg_temp.alice() $$,
   'path_b_mrr_target_range', 'a negative MRR target is refused');
 select tests.rejects($$ update walker_os.path_b set mrr_current = -1 where user_id = pg_temp.alice() $$,

@@ -3,8 +3,8 @@
 -- runs as `authenticated` with her JWT, as PostgREST would: set-once columns (id, user_id,
 -- created_at) cannot be changed and server-owned ones (updated_at, generated amounts) cannot be
 -- written (42501); hours are derived from the session's times and a wrong value is recomputed;
--- every check constraint refuses a bad value (the list is checked to be complete), NaN money
--- among them.
+-- every check constraint, and every check of a domain a column is of, refuses a bad value (the
+-- list is checked to be complete), NaN money among them.
 begin;
 select plan(159);
 
@@ -125,11 +125,11 @@ language sql as $$
     ($s$ insert into walker_os.profit_first_buckets (period_start, play_pct) values ('2031-02-01', 20) $s$,
      'profit_first_buckets_pcts_sum_to_100', 'percentages that add up to more than 100 are refused'),
     ($s$ insert into walker_os.path_a (milestone, status) values ('Partner', 'paused') $s$,
-     'path_a_status_check', 'an unknown path A status is refused'),
+     'path_status_check', 'an unknown path A status is refused'),
     ($s$ insert into walker_os.path_a (milestone, equity_percentage) values ('Partner', 100.01) $s$,
      'path_a_equity_percentage_range', 'more than 100 % equity is refused'),
     ($s$ insert into walker_os.path_b (product, status) values ('SaaS', 'paused') $s$,
-     'path_b_status_check', 'an unknown path B status is refused'),
+     'path_status_check', 'an unknown path B status is refused'),
     ($s$ insert into walker_os.path_b (product, mrr_target) values ('SaaS', 'NaN') $s$,
      'path_b_mrr_target_range', 'an MRR target of NaN is refused'),
     ($s$ insert into walker_os.path_b (product, mrr_current) values ('SaaS', 'NaN') $s$,
@@ -329,13 +329,25 @@ select tests.rejects(
   'timeblock_sessions_ended_at_check', 'a session ended at infinity is refused by its check too');
 select lives_ok($$ set local session_replication_role = origin $$, 'triggers are on again');
 
+-- Every check of the schema's tables, and of every domain a walker_os column is of
+-- (walker_os.path_status, and any platform domain; a domain over a domain brings its base's
+-- checks too).
 select is_empty(
-  $$ select conname from pg_constraint where connamespace = 'walker_os'::regnamespace and contype = 'c'
+  $$ with recursive column_domains(oid) as (
+       select a.atttypid
+         from pg_attribute a join pg_class c on c.oid = a.attrelid
+        where c.relnamespace = 'walker_os'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+       union
+       select t.typbasetype from pg_type t join column_domains d on d.oid = t.oid where t.typtype = 'd'
+     )
+     (select conname from pg_constraint where connamespace = 'walker_os'::regnamespace and contype = 'c'
+      union
+      select conname from pg_constraint where contype = 'c' and contypid in (select oid from column_domains))
      except select constraint_name from pg_temp.bad_values()
      except select constraint_name from pg_temp.bad_values_as_service_role()
      except values ('timeblock_sessions_hours_is_ended_minus_started'::name), ('net_worth_is_assets_minus_liabilities'),
                    ('timeblock_sessions_ended_at_check') $$,
-  'every walker_os check constraint is exercised above');
+  'every walker_os check constraint, and every check of a domain its columns use, is exercised above');
 
 select * from finish();
 rollback;
