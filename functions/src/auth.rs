@@ -178,7 +178,7 @@ fn bearer(req: &Request) -> Result<String, ApiError> {
     let header = req.headers().get("authorization").ok().flatten();
     // An oversized token is refused here, before it is parsed or forwarded (PostgREST refuses
     // large headers outright).
-    jwt::bearer_token(header.as_deref())
+    crate::bearer::bearer_token(header.as_deref())
         .map(String::from)
         .map_err(|e| ApiError::Unauthorized {
             detail: e.to_string(),

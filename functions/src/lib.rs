@@ -3,6 +3,7 @@
 //! to a response; no business rule lives here.
 
 mod auth;
+mod bearer;
 mod config;
 mod db;
 mod error;

@@ -336,7 +336,7 @@ fn an_ingest_upsert_changes_only_the_columns_each_record_carries() {
     ready();
     let (a, b) = (unique("ia") + "@example.com", unique("ib") + "@example.com");
     db().execute(
-        "insert into dyniq.leads (email, tier) values ($1, 'WARM')",
+        "insert into dyniq.leads (email, tier) values ($1::text, 'WARM')",
         &[&b],
     )
     .unwrap();

@@ -5,7 +5,6 @@
 
 use postgrest::Postgrest;
 use rowgate_core::ingest;
-use rowgate_core::jwt;
 use rowgate_core::registry::{self, InsertRecord};
 use rowgate_core::scoreapp::{self, Action};
 use rowgate_core::table::TableDef;
@@ -49,7 +48,7 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
     let presented = header(&req, "x-webhook-secret")
         .or_else(|| {
             let authorization = header(&req, "authorization")?;
-            jwt::bearer_token(Some(&authorization))
+            crate::bearer::bearer_token(Some(&authorization))
                 .ok()
                 .map(String::from)
         })
