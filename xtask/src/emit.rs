@@ -83,6 +83,8 @@ pub struct Model {
     /// `(domain, check)` of each format domain, for the core's test that its patterns are the
     /// database's.
     pub formats: Vec<(String, String)>,
+    /// `(domain, comment)` of each format domain, for the reference.
+    pub format_docs: Vec<(String, String)>,
 }
 
 /// A format domain of the platform and the core's kind for it.
@@ -151,19 +153,27 @@ fn read_checks(t: &catalog::Table, c: &catalog::Column, errors: &mut Vec<String>
         .filter(|k| k.kind == 'c' && k.columns == [c.name.clone()])
     {
         let def = &con.definition;
-        out.listed.push(con.name.clone());
-        if def.contains("rowgate.is_trimmed_text(")
-            || def.contains("rowgate.is_trimmed_text_array(")
-            || def.contains("isfinite(")
-        {
+        let mut summary = |what: String| out.listed.push(format!("{what} (`{}`)", con.name));
+        if def.contains("rowgate.is_trimmed_text(") {
+            summary("trimmed, not blank".into());
+        } else if def.contains("rowgate.is_trimmed_text_array(") {
+            summary("items trimmed, not blank, not null".into());
+        } else if def.contains("isfinite(") {
+            summary("finite".into());
         } else if is_enum_check(def) {
-            out.enum_values = Some(quoted_values(def));
+            let values = quoted_values(def);
+            summary(format!("one of {}", values.join(", ")));
+            out.enum_values = Some(values);
         } else if def.contains("char_length(") {
             match (bound(def, ">="), bound(def, "<=")) {
-                (Some(a), Some(b)) => out.length = Some((a, b)),
+                (Some(a), Some(b)) => {
+                    summary(format!("{a} to {b} characters"));
+                    out.length = Some((a, b));
+                }
                 _ => errors.push(format!("{at}: a length check needs both bounds: {def}")),
             }
         } else if def.contains("jsonb_typeof(") && def.contains("'object'") {
+            summary("a JSON object".into());
             out.object = true;
         } else if def.contains(" ~ ") {
             errors.push(format!(
@@ -173,6 +183,12 @@ fn read_checks(t: &catalog::Table, c: &catalog::Column, errors: &mut Vec<String>
         } else if def.contains(">=") || def.contains("<=") {
             out.min = bound(def, ">=");
             out.max = bound(def, "<=");
+            summary(match (&out.min, &out.max) {
+                (Some(a), Some(b)) => format!("{a} to {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => unreachable!("a bound was found"),
+            });
         } else {
             errors.push(format!(
                 "{at}: the generator does not know the check {} {def}; state it in a domain, or over several columns as a rule of the hand-written half",
@@ -201,9 +217,11 @@ impl Model {
                 .find(|d| format!("{}.{}", d.schema, d.name) == name)
         };
         let mut formats = Vec::new();
+        let mut format_docs = Vec::new();
         for d in &db.domains {
             let qualified = format!("{}.{}", d.schema, d.name);
             if format_domain(&qualified, &d.sql_type).is_some() {
+                format_docs.push((qualified.clone(), d.comment.clone()));
                 for (_, def) in &d.checks {
                     formats.push((qualified.clone(), def.clone()));
                 }
@@ -300,7 +318,7 @@ impl Model {
                 let mut listed = checks.listed.clone();
                 if let Some(name) = &c.domain {
                     if let Some(d) = domain(name) {
-                        listed.extend(d.checks.iter().map(|(n, _)| format!("{name}: {n}")));
+                        listed.extend(d.checks.iter().map(|(n, _)| format!("the domain's `{n}`")));
                     }
                 }
                 columns.push(Column {
@@ -352,7 +370,11 @@ impl Model {
                 });
         }
         if errors.is_empty() {
-            Ok(Model { schemas, formats })
+            Ok(Model {
+                schemas,
+                formats,
+                format_docs,
+            })
         } else {
             Err(format!(
                 "the database declares what the core cannot shape:\n  {}",
