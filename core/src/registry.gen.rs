@@ -15,8 +15,10 @@ pub const APP_SCHEMAS: [&str; 6] = [
 pub const FORMAT_DOMAINS: &[(&str, &str)] = &[
     ("rowgate.e164_phone", "CHECK (((VALUE)::text ~ '^\\+[1-9][0-9]{6,14}$'::text))"),
     ("rowgate.email", "CHECK ((((VALUE)::text = lower(btrim((VALUE)::text))) AND ((VALUE)::text ~ '^[a-z0-9!#$%&''*+/=?^_`{|}~.-]+@[a-z0-9-]+(\\.[a-z0-9-]+)+$'::text)))"),
+    ("rowgate.event_type", "CHECK (((VALUE)::text ~ '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+$'::text))"),
     ("rowgate.http_url", "CHECK ((VALUE ~ '^(?=[!-~]+$)https?://[^/?#]'::text))"),
     ("rowgate.thread_id", "CHECK (((VALUE)::text ~ '^bm-[A-Za-z0-9][A-Za-z0-9_-]*$'::text))"),
+    ("rowgate.twilio_message_sid", "CHECK (((VALUE)::text ~ '^(SM|MM)[0-9a-fA-F]{32}$'::text))"),
 ];
 
 registry! {
@@ -35,4 +37,22 @@ registry! {
     WalkerOsProfitFirstBuckets => walker_os::profit_first_buckets,
     WalkerOsPathA => walker_os::path_a,
     WalkerOsPathB => walker_os::path_b,
+    YachtpartyUsers => yachtparty::users,
+    YachtpartyConversations => yachtparty::conversations,
+    YachtpartyMessages => yachtparty::messages,
+    YachtpartyEvents => yachtparty::events,
+    YachtpartyAgentTasks => yachtparty::agent_tasks,
+    YachtpartyMessageQueue => yachtparty::message_queue,
+    YachtpartyUserMessageBudget => yachtparty::user_message_budget,
+    YachtpartyUserPriorities => yachtparty::user_priorities,
+    YachtpartySolutionWorkflows => yachtparty::solution_workflows,
+    YachtpartyInnovators => yachtparty::innovators,
+    YachtpartyProspects => yachtparty::prospects,
+    YachtpartyIntroOpportunities => yachtparty::intro_opportunities,
+    YachtpartyCommunityRequests => yachtparty::community_requests,
+    YachtpartyCommunityResponses => yachtparty::community_responses,
+    YachtpartyCreditEvents => yachtparty::credit_events,
+    YachtpartyLinkedinResearchProspects => yachtparty::linkedin_research_prospects,
+    YachtpartyAgentInstances => yachtparty::agent_instances,
+    YachtpartyAgentActionsLog => yachtparty::agent_actions_log,
 }

@@ -5,3 +5,4 @@
 
 pub mod dyniq;
 pub mod walker_os;
+pub mod yachtparty;

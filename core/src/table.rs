@@ -756,15 +756,23 @@ impl Column {
     pub fn json_schema(&self) -> Value {
         let k = &self.kind;
         let mut s = Map::new();
-        let ty = json!(k.json_type.as_str());
-        s.insert(
-            "type".into(),
-            if self.nullable {
-                json!([k.json_type.as_str(), "null"])
-            } else {
-                ty
-            },
-        );
+        match (k.json_type, self.nullable) {
+            // Any JSON value (unconstrained `jsonb`): no `type` at all.
+            (crate::shape::JsonType::Any, true) => {}
+            // Any JSON value but `null`.
+            (crate::shape::JsonType::Any, false) => {
+                s.insert(
+                    "type".into(),
+                    json!(["object", "array", "string", "number", "boolean"]),
+                );
+            }
+            (t, true) => {
+                s.insert("type".into(), json!([t.as_str(), "null"]));
+            }
+            (t, false) => {
+                s.insert("type".into(), json!(t.as_str()));
+            }
+        }
         if let Some(f) = k.format {
             s.insert("format".into(), json!(f.as_str()));
         }
@@ -887,6 +895,8 @@ pub struct TableDef {
     /// The names of the table's CHECK constraints over several columns, as the database has
     /// them: each is one of [`TableDef::rules`] (a core test holds the two together).
     pub checks: &'static [&'static str],
+    /// The table's foreign keys as the database names them, each with its columns.
+    pub foreign_keys: &'static [(&'static str, &'static [&'static str])],
     pub(crate) doc: &'static str,
     pub(crate) columns: &'static [Column],
     pub(crate) inputs: &'static [Column],
@@ -1166,6 +1176,7 @@ macro_rules! define_table {
             primary_key: [$($pk:literal),* $(,)?],
             unique: [$([$($uk:literal),+ $(,)?]),* $(,)?],
             checks: [$($check:literal),* $(,)?],
+            foreign_keys: [$(($fk:literal, [$($fkcol:literal),+ $(,)?])),* $(,)?],
         }
         set_once {
             $( $(#[doc = $sdoc:literal])* $s:ident : $sty:ty = $skind:expr, default = $sdef:expr $(, domain = $sdom:literal)? ; )*
@@ -1392,6 +1403,7 @@ macro_rules! define_table {
             unique: &[$(&[$($uk),+]),*],
             rules: &[$($rule),*],
             checks: &[$($check),*],
+            foreign_keys: &[$(($fk, &[$($fkcol),+])),*],
             doc: concat!($($tdoc, "\n",)*),
             columns: &[
                 $( $crate::table::Column::set_once(stringify!($s), $skind.info(), concat!($($sdoc, "\n",)*), $sdef).in_domain(&[$($sdom)?]), )*
@@ -1439,12 +1451,99 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+// ------------------------------------------------------------------------------------------------
+// Cross-field rules: the shapes of the database's checks over several columns, for the
+// hand-written halves' `shape_rules`. Each refuses only what the database would: on insert an
+// absent nullable field is null (and an absent status its default), in a patch an absent field
+// is unknown (the stored row decides), so the check is left to the database.
+// ------------------------------------------------------------------------------------------------
+
+/// What a slot says of the column after the write: `Some(true)` set, `Some(false)` null, `None`
+/// unknown (absent from a patch) or already refused.
+pub(crate) fn is_set<T>(slot: &Slot<T>, mode: Mode) -> Option<bool> {
+    match slot {
+        Slot::Value(_) => Some(true),
+        Slot::Null => Some(false),
+        Slot::Absent if mode == Mode::Insert => Some(false),
+        Slot::Absent | Slot::Failed => None,
+    }
+}
+
+/// `(a is null) = (b is null)`: both or neither.
+pub(crate) fn both_or_neither<A, B>(
+    mode: Mode,
+    errs: &mut ValidationErrors,
+    (a, sa): (&'static str, &Slot<A>),
+    (b, sb): (&'static str, &Slot<B>),
+) {
+    if let (Some(x), Some(y)) = (is_set(sa, mode), is_set(sb, mode)) {
+        if x != y {
+            let (missing, given) = if x { (b, a) } else { (a, b) };
+            errs.push(FieldError::new(
+                missing,
+                code::REQUIRED,
+                format!("{missing} is required with {given}: give both or neither"),
+            ));
+        }
+    }
+}
+
+/// The value a status-like field will have: the sent one, or on insert the column's default.
+pub(crate) fn will_be<'a, S>(slot: &'a Slot<S>, mode: Mode, default: &'a S) -> Option<&'a S> {
+    match slot {
+        Slot::Value(v) => Some(v),
+        Slot::Absent if mode == Mode::Insert => Some(default),
+        _ => None,
+    }
+}
+
+/// `field` must be set when `status` is one of `when`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn required_when<S: PartialEq, T>(
+    mode: Mode,
+    errs: &mut ValidationErrors,
+    (field, slot): (&'static str, &Slot<T>),
+    (status_name, status): (&'static str, &Slot<S>),
+    default: &S,
+    when: &[S],
+    what: &str,
+) {
+    let Some(s) = will_be(status, mode, default) else {
+        return;
+    };
+    if when.contains(s) && is_set(slot, mode) == Some(false) {
+        errs.push(FieldError::new(
+            field,
+            code::REQUIRED,
+            format!("{field} is required when {status_name} is {what}"),
+        ));
+    }
+}
+
+/// At least one of `fields` set (checked on insert, and in a patch that clears them all).
+pub(crate) fn one_of(
+    mode: Mode,
+    errs: &mut ValidationErrors,
+    fields: &[(&'static str, Option<bool>)],
+) {
+    let all_null = fields.iter().all(|(_, set)| *set == Some(false));
+    if all_null && (mode == Mode::Insert || !fields.is_empty()) {
+        let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+        errs.push(FieldError::new(
+            names[0],
+            code::REQUIRED,
+            format!("one of {} is required", names.join(", ")),
+        ));
+    }
+}
+
 /// A table without cross-field rules.
 pub(crate) fn no_rules<D>(_draft: &mut D, _mode: Mode, _errs: &mut ValidationErrors) {}
 
 /// What the hand-written half of a table needs in scope.
 pub(crate) mod prelude {
-    pub(crate) use super::{no_rules, Mode, Rule, Slot};
+    pub(crate) use super::{both_or_neither, is_set, no_rules, one_of, required_when, will_be};
+    pub(crate) use super::{Mode, Rule, Slot};
     pub(crate) use crate::error::{code, FieldError, ValidationErrors};
     pub(crate) use crate::shape::{self, Decimal};
 }

@@ -31,7 +31,8 @@ create table yachtparty.users (
   timezone varchar(50),
   response_pattern jsonb,
   credit_balance integer not null default 0,
-  status_level text not null default 'member',
+  -- Only 'member' is documented; left a free label [dec].
+  status_level varchar(50) not null default 'member',
   referred_by uuid,
   name_dropped varchar(255),
   created_at timestamptz not null default now(),
@@ -44,7 +45,6 @@ create table yachtparty.users (
   constraint users_referred_by_fkey foreign key (referred_by) references yachtparty.users (id) on delete set null,
   constraint users_referred_by_not_self check (referred_by <> id),
   constraint users_poc_agent_type_check check (poc_agent_type in ('bouncer', 'concierge', 'innovator')),
-  constraint users_status_level_check check (status_level in ('member')),
   constraint users_quiet_hours_both_or_neither check ((quiet_hours_start is null) = (quiet_hours_end is null)),
   constraint users_quiet_hours_not_empty check (quiet_hours_start <> quiet_hours_end),
   constraint users_response_pattern_object check (jsonb_typeof(response_pattern) = 'object'),
@@ -426,14 +426,15 @@ create table yachtparty.community_requests (
   closed_loop_at timestamptz,
   closed_loop_message text,
   created_at timestamptz not null default now(),
-  expires_at timestamptz default (now() + interval '7 days'),
+  -- NOT NULL: closure reads it, and a default that may be cleared is no default [dec].
+  expires_at timestamptz not null default (now() + interval '7 days'),
   constraint community_requests_requesting_user_id_fkey foreign key (requesting_user_id) references yachtparty.users (id),
   constraint community_requests_context_both_or_neither check ((context_id is null) = (context_type is null)),
   constraint community_requests_desired_outcome_check check (desired_outcome in ('backchannel', 'introduction', 'quick_thoughts', 'ongoing_advice')),
   constraint community_requests_urgency_check check (urgency in ('low', 'medium', 'high')),
   constraint community_requests_status_check check (status in ('open', 'responses_received', 'closed')),
   constraint community_requests_responses_count_range check (responses_count >= 0),
-  constraint community_requests_target_user_ids_no_nulls check (array_position(target_user_ids, null) is null)
+  constraint community_requests_target_user_ids_check check (array_position(target_user_ids, null) is null)
 );
 create index community_requests_status_expires_at_idx on yachtparty.community_requests (status, expires_at);
 create index community_requests_requesting_user_id_idx on yachtparty.community_requests (requesting_user_id);
@@ -514,7 +515,7 @@ create table yachtparty.linkedin_research_prospects (
   last_researched_at timestamptz,
   users_researching uuid[],
   created_at timestamptz not null default now(),
-  constraint linkedin_research_prospects_users_researching_no_nulls check (array_position(users_researching, null) is null)
+  constraint linkedin_research_prospects_users_researching_check check (array_position(users_researching, null) is null)
 );
 -- One research record per profile [dec]: the table exists to dedupe research.
 create unique index linkedin_research_prospects_linkedin_url_key on yachtparty.linkedin_research_prospects (linkedin_url)
@@ -528,7 +529,7 @@ create table yachtparty.agent_instances (
   config_json jsonb,
   prompt_version varchar(50),
   status text not null default 'active',
-  last_active_at timestamptz default now(),
+  last_active_at timestamptz not null default now(),
   created_at timestamptz not null default now(),
   terminated_at timestamptz,
   constraint agent_instances_user_id_fkey foreign key (user_id) references yachtparty.users (id) on delete cascade,

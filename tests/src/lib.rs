@@ -19,6 +19,7 @@ pub const SCOREAPP_SECRET: &str = "local-scoreapp-secret";
 /// tables (`INGEST_WEBHOOK_SECRETS_<SCHEMA>` in scripts/env.sh).
 pub const INGEST_SECRET_DYNIQ: &str = "whsec_cm93Z2F0ZS1sb2NhbC1keW5pcS1pbmdlc3Qta2V5";
 pub const INGEST_SECRET_WALKER_OS: &str = "whsec_cm93Z2F0ZS1sb2NhbC13YWxrZXItb3MtaW5nZXN0LWtleQ==";
+pub const INGEST_SECRET_YACHTPARTY: &str = "whsec_cm93Z2F0ZS1sb2NhbC15YWNodHBhcnR5LWluZ2VzdC1rZXk=";
 pub const ES256_KID: &str = "rowgate-local-es256";
 
 pub fn worker_url() -> String {
@@ -34,6 +35,7 @@ pub fn ingest_secret(schema: &str) -> &'static str {
     match schema {
         "dyniq" => INGEST_SECRET_DYNIQ,
         "walker_os" => INGEST_SECRET_WALKER_OS,
+        "yachtparty" => INGEST_SECRET_YACHTPARTY,
         other => panic!("no local ingest secret for schema {other}"),
     }
 }

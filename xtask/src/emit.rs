@@ -66,6 +66,8 @@ pub struct Table {
     /// CHECKs over several columns: the hand-written half's rules.
     pub checks: Vec<(String, String)>,
     pub foreign_keys: Vec<(String, String)>,
+    /// `(constraint, columns)` of each foreign key.
+    pub foreign_key_columns: Vec<(String, Vec<String>)>,
     pub enums: Vec<Enum>,
     pub columns: Vec<Column>,
 }
@@ -104,6 +106,15 @@ fn format_domain(domain: &str, sql_type: &str) -> Option<(&'static str, String)>
             "crate::shape::ThreadId",
             format!("crate::shape::thread_id({})", n?),
         ),
+        "rowgate.twilio_message_sid" => (
+            "crate::shape::TwilioMessageSid",
+            "crate::shape::twilio_message_sid()".into(),
+        ),
+        "rowgate.event_type" => (
+            "crate::shape::EventType",
+            format!("crate::shape::event_type({})", n?),
+        ),
+        "rowgate.verbatim_text" => ("String", "crate::shape::verbatim_text()".into()),
         _ => return None,
     })
 }
@@ -141,6 +152,13 @@ struct Checks {
     max: Option<String>,
     length: Option<(String, String)>,
     object: bool,
+    array: bool,
+    trimmed: bool,
+    trimmed_items: bool,
+    no_null_items: bool,
+    finite: bool,
+    /// Checks on this one column the generator cannot map: the hand-written half's rules.
+    unmapped: Vec<(String, String)>,
     listed: Vec<String>,
 }
 
@@ -156,10 +174,17 @@ fn read_checks(t: &catalog::Table, c: &catalog::Column, errors: &mut Vec<String>
         let mut summary = |what: String| out.listed.push(format!("{what} (`{}`)", con.name));
         if def.contains("rowgate.is_trimmed_text(") {
             summary("trimmed, not blank".into());
+            out.trimmed = true;
         } else if def.contains("rowgate.is_trimmed_text_array(") {
             summary("items trimmed, not blank, not null".into());
+            out.trimmed_items = true;
         } else if def.contains("isfinite(") {
             summary("finite".into());
+            out.finite = true;
+        } else if def.contains("array_position(") && def.contains("NULL") && def.contains("IS NULL")
+        {
+            summary("no null items".into());
+            out.no_null_items = true;
         } else if is_enum_check(def) {
             let values = quoted_values(def);
             summary(format!("one of {}", values.join(", ")));
@@ -175,6 +200,9 @@ fn read_checks(t: &catalog::Table, c: &catalog::Column, errors: &mut Vec<String>
         } else if def.contains("jsonb_typeof(") && def.contains("'object'") {
             summary("a JSON object".into());
             out.object = true;
+        } else if def.contains("jsonb_typeof(") && def.contains("'array'") {
+            summary("a JSON array".into());
+            out.array = true;
         } else if def.contains(" ~ ") {
             errors.push(format!(
                 "{at}: a format belongs in a domain (see 20261203001000_platform_domains.sql), not in the check {}",
@@ -190,10 +218,10 @@ fn read_checks(t: &catalog::Table, c: &catalog::Column, errors: &mut Vec<String>
                 (None, None) => unreachable!("a bound was found"),
             });
         } else {
-            errors.push(format!(
-                "{at}: the generator does not know the check {} {def}; state it in a domain, or over several columns as a rule of the hand-written half",
-                con.name
-            ));
+            // A rule SQL states that no shaping kind holds (`amount <> 0`): the hand-written
+            // half must name it among its rules, as for a check over several columns.
+            out.listed.push(format!("`{}`: {def}", con.name));
+            out.unmapped.push((con.name.clone(), def.clone()));
         }
     }
     out
@@ -243,9 +271,11 @@ impl Model {
             }
             let mut enums = Vec::new();
             let mut columns = Vec::new();
+            let mut unmapped = Vec::new();
             for c in &t.columns {
                 let at = format!("{}.{}.{}", t.schema, t.name, c.name);
                 let checks = read_checks(t, c, &mut errors);
+                unmapped.extend(checks.unmapped.iter().cloned());
                 let (rust_type, kind) = match &c.domain {
                     Some(name) => {
                         let d = domain(name).expect("the catalog reads every column's domain");
@@ -286,6 +316,32 @@ impl Model {
                         }
                     },
                 };
+                // What the kind does to a value the database must hold too (decision 10): the
+                // core trims free text, drops blank items, refuses null items and infinite
+                // times, so a direct write through PostgREST must meet the same rule.
+                let needs = |kind: &str| -> Option<(&'static str, bool)> {
+                    let k = kind.trim_start_matches("crate::shape::");
+                    if k == "text()" || k.starts_with("varchar(") || k.starts_with("text_chars(") {
+                        Some(("rowgate.is_trimmed_text(column)", checks.trimmed))
+                    } else if k == "text_array()" {
+                        Some((
+                            "rowgate.is_trimmed_text_array(column)",
+                            checks.trimmed_items,
+                        ))
+                    } else if k == "uuid_array()" {
+                        Some(("array_position(column, null) is null", checks.no_null_items))
+                    } else if k == "timestamptz()" || k == "date()" {
+                        Some(("isfinite(column)", checks.finite))
+                    } else {
+                        None
+                    }
+                };
+                if let Some((check, false)) = needs(&kind) {
+                    errors.push(format!(
+                        "{at}: the core shapes it with {kind}; the database must hold the same rule: add CHECK ({})",
+                        check.replace("column", &c.name)
+                    ));
+                }
                 let group = if c.generated || !c.insertable {
                     Group::Readonly
                 } else if !c.updatable {
@@ -358,6 +414,13 @@ impl Model {
                         .iter()
                         .filter(|c| c.kind == 'c' && c.columns.len() != 1)
                         .map(|c| (c.name.clone(), c.definition.clone()))
+                        .chain(unmapped)
+                        .collect(),
+                    foreign_key_columns: t
+                        .constraints
+                        .iter()
+                        .filter(|c| c.kind == 'f')
+                        .map(|c| (c.name.clone(), c.columns.clone()))
                         .collect(),
                     foreign_keys: t
                         .constraints
@@ -431,6 +494,10 @@ fn kind_of(
         "boolean" => simple("bool", "boolean()"),
         "text[]" => simple("Vec<String>", "text_array()"),
         "jsonb" if checks.object => simple("crate::shape::JsonObject", "json_object()"),
+        "jsonb" if checks.array => simple("crate::shape::JsonArray", "json_array()"),
+        "jsonb" => simple("crate::shape::JsonValue", "json()"),
+        "uuid[]" => simple("Vec<uuid::Uuid>", "uuid_array()"),
+        "time without time zone" => simple("crate::shape::Time", "time()"),
         "integer" => match (min, max) {
             (Some(a), Some(b)) => simple("i32", &format!("int_range({a}, {b})")),
             (Some(a), None) => simple("i32", &format!("int_min({a})")),
@@ -452,14 +519,7 @@ fn kind_of(
             }
         },
         other => {
-            errors.push(format!(
-                "{at}: the core has no kind for {other}{}",
-                if other == "jsonb" {
-                    " without CHECK (jsonb_typeof(…) = 'object')"
-                } else {
-                    ""
-                }
-            ));
+            errors.push(format!("{at}: the core has no kind for {other}"));
             None
         }
     }
@@ -535,6 +595,12 @@ pub fn table_file(t: &Table) -> String {
     let _ = writeln!(out, "                unique: [{}],", unique.join(", "));
     let checks: Vec<String> = t.checks.iter().map(|(n, _)| n.clone()).collect();
     let _ = writeln!(out, "                checks: [{}],", quoted_list(&checks));
+    let fks: Vec<String> = t
+        .foreign_key_columns
+        .iter()
+        .map(|(name, cols)| format!("({name:?}, [{}])", quoted_list(cols)))
+        .collect();
+    let _ = writeln!(out, "                foreign_keys: [{}],", fks.join(", "));
     out.push_str("            }\n");
     for group in [
         Group::SetOnce,

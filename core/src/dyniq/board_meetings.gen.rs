@@ -32,6 +32,7 @@ macro_rules! table {
                 primary_key: ["id"],
                 unique: [["thread_id"]],
                 checks: [],
+                foreign_keys: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -42,6 +42,7 @@ macro_rules! table {
                 primary_key: ["id"],
                 unique: [["email"]],
                 checks: [],
+                foreign_keys: [],
             }
             set_once {
                 /// May be given, so that a retried insert is an idempotent upsert.

@@ -14,6 +14,7 @@ macro_rules! table {
                 primary_key: ["id"],
                 unique: [["submission_id"]],
                 checks: [],
+                foreign_keys: [("quiz_responses_email_fkey", ["email"])],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -244,9 +244,11 @@ pub enum ColumnClass {
     Numeric,
     Boolean,
     Date,
+    Time,
     Timestamp,
     Uuid,
     TextArray,
+    UuidArray,
     Json,
     Vector,
 }
@@ -263,9 +265,11 @@ impl ColumnClass {
             SqlType::Numeric { .. } => ColumnClass::Numeric,
             SqlType::Boolean => ColumnClass::Boolean,
             SqlType::Date => ColumnClass::Date,
+            SqlType::Time => ColumnClass::Time,
             SqlType::Timestamptz => ColumnClass::Timestamp,
             SqlType::Uuid => ColumnClass::Uuid,
             SqlType::TextArray => ColumnClass::TextArray,
+            SqlType::UuidArray => ColumnClass::UuidArray,
             SqlType::Jsonb => ColumnClass::Json,
             SqlType::Vector(_) => ColumnClass::Vector,
         }
@@ -284,9 +288,10 @@ impl ColumnClass {
             | ColumnClass::Float
             | ColumnClass::Numeric
             | ColumnClass::Date
+            | ColumnClass::Time
             | ColumnClass::Timestamp => &[Eq, Neq, Gt, Gte, Lt, Lte, In, Is],
             ColumnClass::Boolean => &[Eq, Neq, Is],
-            ColumnClass::TextArray => &[Cs, Cd, Ov, Is],
+            ColumnClass::TextArray | ColumnClass::UuidArray => &[Cs, Cd, Ov, Is],
             ColumnClass::Json => &[Cs, Cd, Is],
             ColumnClass::Vector => &[Is],
         }
@@ -302,9 +307,11 @@ impl ColumnClass {
             ColumnClass::Numeric => "numeric",
             ColumnClass::Boolean => "boolean",
             ColumnClass::Date => "date",
+            ColumnClass::Time => "time",
             ColumnClass::Timestamp => "timestamptz",
             ColumnClass::Uuid => "uuid",
             ColumnClass::TextArray => "text[]",
+            ColumnClass::UuidArray => "uuid[]",
             ColumnClass::Json => "jsonb",
             ColumnClass::Vector => "vector",
         }
@@ -505,6 +512,30 @@ fn operand<'v>(
                     Err(bad(param, "a JSON value, e.g. {\"key\":\"value\"}"))
                 }
             }
+            ColumnClass::UuidArray => {
+                let items = val
+                    .strip_prefix('{')
+                    .and_then(|v| v.strip_suffix('}'))
+                    .map(|v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .filter(|i| !i.is_empty() || !v.trim().is_empty())
+                            .collect::<Vec<_>>()
+                    });
+                match items {
+                    Some(items)
+                        if items
+                            .iter()
+                            .all(|i| scalar(column, ColumnClass::Uuid, i).is_ok()) =>
+                    {
+                        Ok(Cow::Borrowed(val))
+                    }
+                    _ => Err(bad(
+                        param,
+                        "an array of UUIDs like {8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f}",
+                    )),
+                }
+            }
             _ => {
                 if is_text_array(val) {
                     Ok(Cow::Borrowed(val))
@@ -555,6 +586,9 @@ fn scalar<'v>(column: &Column, class: ColumnClass, v: &'v str) -> Result<Cow<'v,
         ColumnClass::Date => Date::parse(v)
             .map(|d| Cow::Owned(d.to_string()))
             .map_err(|_| "a date written YYYY-MM-DD".to_string()),
+        ColumnClass::Time => crate::shape::Time::parse(v)
+            .map(|t| Cow::Owned(t.to_string()))
+            .map_err(|_| "a time of day written HH:MM or HH:MM:SS".to_string()),
         ColumnClass::Timestamp => Timestamp::parse(v)
             .map(|t| Cow::Owned(t.to_string()))
             .map_err(|_| {
@@ -574,9 +608,10 @@ fn scalar<'v>(column: &Column, class: ColumnClass, v: &'v str) -> Result<Cow<'v,
                 _ => Err("a UUID like 8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f".to_string()),
             }
         }
-        ColumnClass::TextArray | ColumnClass::Json | ColumnClass::Vector => {
-            Err(format!("no single value: a {} column", class.type_name()))
-        }
+        ColumnClass::TextArray
+        | ColumnClass::UuidArray
+        | ColumnClass::Json
+        | ColumnClass::Vector => Err(format!("no single value: a {} column", class.type_name())),
     }
 }
 

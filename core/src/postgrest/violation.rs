@@ -140,7 +140,7 @@ impl Violation {
 const MAX_IDENTIFIER: usize = 63;
 
 /// Suffixes of the checks on one column, after `<table>_<column>_`.
-const CHECK_SUFFIXES: [&str; 5] = ["check", "range", "format", "length", "object"];
+const CHECK_SUFFIXES: [&str; 6] = ["check", "range", "format", "length", "object", "array"];
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 fn clip(s: &str, max: usize) -> &str {
@@ -238,6 +238,16 @@ fn build() -> Lookup {
             t.primary_key,
             None,
         );
+        // The foreign keys by the names the database gives them (a key over two columns has no
+        // conventional name).
+        for (name, columns) in t.foreign_keys {
+            add(
+                [name.to_string(), clip(name, MAX_IDENTIFIER).to_string()],
+                ConstraintKind::ForeignKey,
+                columns,
+                None,
+            );
+        }
         // Rules last: a rule's own name wins over a name the conventions would also give.
         for rule in t.rules {
             add(

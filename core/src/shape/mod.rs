@@ -1,6 +1,7 @@
 //! The shaping primitives: one spec per kind of column (trimmed text, emails, E.164 phone
-//! numbers, URLs, `bm-` thread ids, UUIDs, integers, floats, fixed-point numerics, booleans,
-//! enums, dates, RFC 3339 timestamps, text arrays, JSON objects, embeddings). A spec reads one JSON
+//! numbers, URLs, `bm-` thread ids, Twilio message SIDs, dotted event types, UUIDs, integers,
+//! floats, fixed-point numerics, booleans, enums, dates, times of day, RFC 3339 timestamps, text
+//! and UUID arrays, JSON values, objects and arrays, embeddings). A spec reads one JSON
 //! value straight from the deserializer, normalises it while reading, and answers with the value,
 //! `null`, or a [`Problem`]: never a deserializer error for bad data, so a record can report every
 //! failing field at once.
@@ -25,13 +26,17 @@ mod time;
 
 pub(crate) use choice::check_enum;
 pub use choice::{BoolSpec, CheckEnum, ChoiceSpec};
-pub use collection::{Embedding, JsonObject, ObjectSpec, TextArraySpec, VectorSpec};
+pub use collection::{
+    Embedding, JsonArray, JsonArraySpec, JsonObject, JsonSpec, JsonValue, ObjectSpec,
+    TextArraySpec, UuidArraySpec, VectorSpec,
+};
 pub use number::{Decimal, FloatSpec, IntSpec, NumericSpec};
 pub use text::{
-    Email, EmailSpec, HttpUrl, Phone, PhoneSpec, TextSpec, ThreadId, ThreadIdSpec, UrlSpec,
-    UuidSpec,
+    Email, EmailSpec, EventType, EventTypeSpec, HttpUrl, Phone, PhoneSpec, TextSpec, ThreadId,
+    ThreadIdSpec, TwilioMessageSid, TwilioMessageSidSpec, UrlSpec, UuidSpec, VerbatimSpec,
+    VERBATIM_ACCEPTS,
 };
-pub use time::{Date, DateSpec, Timestamp, TimestampSpec};
+pub use time::{Date, DateSpec, Time, TimeSpec, Timestamp, TimestampSpec};
 
 /// What a spec makes of one JSON value: `Ok(Some(value))`, `Ok(None)` for `null` (and for a
 /// string that is empty once trimmed), or the problem with it.
@@ -396,6 +401,8 @@ pub enum JsonType {
     Boolean,
     Array,
     Object,
+    /// Any JSON value (an unconstrained `jsonb` column): JSON Schema gets no `type` for it.
+    Any,
 }
 
 impl JsonType {
@@ -407,6 +414,8 @@ impl JsonType {
             JsonType::Boolean => "boolean",
             JsonType::Array => "array",
             JsonType::Object => "object",
+            // Not a JSON Schema type: a schema leaves `type` out for it.
+            JsonType::Any => "any",
         }
     }
 }
@@ -434,6 +443,15 @@ pub enum Format {
     /// RFC 3339 with a zone; sent on as UTC (`...Z`).
     #[serde(rename = "date-time")]
     DateTime,
+    /// A time of day without a zone, `HH:MM:SS[.ffffff]`.
+    #[serde(rename = "time")]
+    Time,
+    /// A Twilio Message SID: `SM` or `MM` and 32 hexadecimal digits.
+    #[serde(rename = "twilio-message-sid")]
+    TwilioMessageSid,
+    /// Dotted lower-case words: `user.message.received`.
+    #[serde(rename = "event-type")]
+    EventType,
 }
 
 impl Format {
@@ -447,6 +465,9 @@ impl Format {
             Format::Uuid => "uuid",
             Format::Date => "date",
             Format::DateTime => "date-time",
+            Format::Time => "time",
+            Format::TwilioMessageSid => "twilio-message-sid",
+            Format::EventType => "event-type",
         }
     }
 
@@ -458,7 +479,9 @@ impl Format {
             Format::Phone => Some(r"^\+[1-9][0-9]{6,14}$"),
             Format::Url => Some(r"^(?=[!-~]+$)https?://[^/?#]"),
             Format::ThreadId => Some(r"^bm-[A-Za-z0-9][A-Za-z0-9_-]*$"),
-            Format::Uuid | Format::Date | Format::DateTime => None,
+            Format::TwilioMessageSid => Some(r"^(SM|MM)[0-9a-fA-F]{32}$"),
+            Format::EventType => Some(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"),
+            Format::Uuid | Format::Date | Format::DateTime | Format::Time => None,
         }
     }
 }
@@ -470,12 +493,18 @@ pub enum SqlType {
     Varchar(u32),
     Integer,
     DoublePrecision,
-    Numeric { precision: u8, scale: u8 },
+    Numeric {
+        precision: u8,
+        scale: u8,
+    },
     Boolean,
     Date,
+    /// `time without time zone`.
+    Time,
     Timestamptz,
     Uuid,
     TextArray,
+    UuidArray,
     Jsonb,
     Vector(u32),
 }
@@ -491,9 +520,11 @@ impl SqlType {
             SqlType::Numeric { precision, scale } => format!("numeric({precision},{scale})"),
             SqlType::Boolean => "boolean".into(),
             SqlType::Date => "date".into(),
+            SqlType::Time => "time without time zone".into(),
             SqlType::Timestamptz => "timestamp with time zone".into(),
             SqlType::Uuid => "uuid".into(),
             SqlType::TextArray => "text[]".into(),
+            SqlType::UuidArray => "uuid[]".into(),
             SqlType::Jsonb => "jsonb".into(),
             SqlType::Vector(n) => format!("vector({n})"),
         }
@@ -555,6 +586,10 @@ pub const fn text() -> TextSpec {
         max_chars: None,
     }
 }
+/// Text kept exactly as sent (the domain `rowgate.verbatim_text`).
+pub const fn verbatim_text() -> VerbatimSpec {
+    VerbatimSpec
+}
 /// `varchar(n)`: at most `n` characters.
 pub const fn varchar(n: u32) -> TextSpec {
     TextSpec {
@@ -586,6 +621,14 @@ pub const fn http_url() -> UrlSpec {
 /// A `bm-` thread id in a `varchar(max)`.
 pub const fn thread_id(max: u32) -> ThreadIdSpec {
     ThreadIdSpec { max }
+}
+/// A Twilio Message SID (`SM` or `MM` and 32 hex digits) in a `varchar(34)`.
+pub const fn twilio_message_sid() -> TwilioMessageSidSpec {
+    TwilioMessageSidSpec
+}
+/// A dotted lower-case event type (`user.message.received`) in a `varchar(max)`.
+pub const fn event_type(max: u32) -> EventTypeSpec {
+    EventTypeSpec { max }
 }
 pub const fn uuid() -> UuidSpec {
     UuidSpec
@@ -646,6 +689,10 @@ pub const fn choice<E: CheckEnum>() -> ChoiceSpec<E> {
 pub const fn date() -> DateSpec {
     DateSpec
 }
+/// `time without time zone`: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`.
+pub const fn time() -> TimeSpec {
+    TimeSpec
+}
 pub const fn timestamptz() -> TimestampSpec {
     TimestampSpec
 }
@@ -653,9 +700,21 @@ pub const fn timestamptz() -> TimestampSpec {
 pub const fn text_array() -> TextArraySpec {
     TextArraySpec
 }
+/// `uuid[]`, from a JSON array of UUIDs.
+pub const fn uuid_array() -> UuidArraySpec {
+    UuidArraySpec
+}
+/// Unconstrained `jsonb`: any JSON value (`null` is SQL null).
+pub const fn json() -> JsonSpec {
+    JsonSpec
+}
 /// `jsonb` with a `jsonb_typeof(..) = 'object'` CHECK.
 pub const fn json_object() -> ObjectSpec {
     ObjectSpec
+}
+/// `jsonb` with a `jsonb_typeof(..) = 'array'` CHECK.
+pub const fn json_array() -> JsonArraySpec {
+    JsonArraySpec
 }
 /// pgvector's `vector(dims)`: exactly `dims` finite numbers.
 pub const fn vector(dims: u32) -> VectorSpec {
@@ -730,5 +789,126 @@ mod tests {
             "numeric(14,2)"
         );
         assert_eq!(SqlType::Vector(1536).to_sql(), "vector(1536)");
+        assert_eq!(SqlType::Time.to_sql(), "time without time zone");
+        assert_eq!(SqlType::UuidArray.to_sql(), "uuid[]");
+    }
+
+    #[test]
+    fn formats_serialise_as_their_names() {
+        for f in [
+            Format::Email,
+            Format::Phone,
+            Format::Url,
+            Format::ThreadId,
+            Format::Uuid,
+            Format::Date,
+            Format::DateTime,
+            Format::Time,
+            Format::TwilioMessageSid,
+            Format::EventType,
+        ] {
+            assert_eq!(
+                serde_json::to_value(f).unwrap(),
+                serde_json::json!(f.as_str())
+            );
+        }
+        assert_eq!(Format::Time.db_pattern(), None);
+        assert_eq!(
+            Format::TwilioMessageSid.db_pattern(),
+            Some("^(SM|MM)[0-9a-fA-F]{32}$")
+        );
+        assert_eq!(
+            Format::EventType.db_pattern(),
+            Some(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+        );
+    }
+
+    #[test]
+    fn json_types_serialise_as_their_names() {
+        for t in [
+            JsonType::String,
+            JsonType::Integer,
+            JsonType::Number,
+            JsonType::Boolean,
+            JsonType::Array,
+            JsonType::Object,
+            JsonType::Any,
+        ] {
+            assert_eq!(
+                serde_json::to_value(t).unwrap(),
+                serde_json::json!(t.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn the_new_kinds_describe_themselves() {
+        let t = time().info();
+        assert_eq!(
+            (t.json_type, t.format, t.sql),
+            (JsonType::String, Some(Format::Time), SqlType::Time)
+        );
+        let j = json().info();
+        assert_eq!((j.json_type, j.sql), (JsonType::Any, SqlType::Jsonb));
+        let a = json_array().info();
+        assert_eq!(
+            (a.json_type, a.sql, a.items),
+            (JsonType::Array, SqlType::Jsonb, None)
+        );
+        let u = uuid_array().info();
+        assert_eq!(
+            (u.json_type, u.sql, u.items, u.format),
+            (
+                JsonType::Array,
+                SqlType::UuidArray,
+                Some(JsonType::String),
+                None
+            )
+        );
+        let s = twilio_message_sid().info();
+        assert_eq!(
+            (s.json_type, s.format, s.sql, s.max_length),
+            (
+                JsonType::String,
+                Some(Format::TwilioMessageSid),
+                SqlType::Varchar(34),
+                Some(34)
+            )
+        );
+        let e = event_type(100).info();
+        assert_eq!(
+            (e.json_type, e.format, e.sql, e.max_length),
+            (
+                JsonType::String,
+                Some(Format::EventType),
+                SqlType::Varchar(100),
+                Some(100)
+            )
+        );
+    }
+
+    #[test]
+    fn the_json_schema_of_any_json_value_has_no_type_restriction_but_null() {
+        use crate::table::Column;
+        let nullable = Column::nullable("payload", json().info(), "", &[]).json_schema();
+        assert_eq!(nullable, serde_json::json!({}));
+        let required = Column::required("payload", json().info(), "", &[]).json_schema();
+        assert_eq!(
+            required,
+            serde_json::json!({"type": ["object", "array", "string", "number", "boolean"]})
+        );
+        // The other kinds keep their `type`.
+        assert_eq!(
+            Column::nullable("tasks", json_array().info(), "", &[]).json_schema(),
+            serde_json::json!({"type": ["array", "null"]})
+        );
+        assert_eq!(
+            Column::required("at", time().info(), "", &[]).json_schema()["type"],
+            "string"
+        );
+        assert_eq!(
+            Column::nullable("ids", uuid_array().info(), "", &[]).json_schema(),
+            serde_json::json!({"type": ["array", "null"], "items": {"type": "string"}})
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Strings: free text, emails, E.164 phone numbers, http(s) URLs, `bm-` thread ids and UUIDs.
-//! Every string is trimmed; one that is empty once trimmed is `null`.
+//! Strings: free text, emails, E.164 phone numbers, http(s) URLs, `bm-` thread ids, Twilio
+//! message SIDs, dotted event types and UUIDs. Every string is trimmed; one that is empty once
+//! trimmed is `null`.
 
 use std::fmt;
 
@@ -93,6 +94,35 @@ impl TextSpec {
             None
         };
         i
+    }
+}
+
+/// Text kept exactly as sent (the domain `rowgate.verbatim_text`: an SMS body): not trimmed, and
+/// `""` stays `""`. Only a NUL, which PostgreSQL's text cannot hold, is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerbatimSpec;
+
+/// What [`VerbatimSpec`] accepts, in descriptions.
+pub const VERBATIM_ACCEPTS: &str = "kept exactly as sent: not trimmed, and possibly empty";
+
+impl VerbatimSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Text);
+        i.accepts = VERBATIM_ACCEPTS;
+        i
+    }
+}
+
+impl Scalar for VerbatimSpec {
+    type Out = String;
+    fn expected(&self) -> &'static str {
+        "a string"
+    }
+    fn on_str(&self, s: &str) -> Shaped<String> {
+        if super::has_nul(s.as_bytes()) {
+            return Err(Problem::format("must not contain a NUL character"));
+        }
+        Ok(Some(s.to_owned()))
     }
 }
 
@@ -503,6 +533,150 @@ impl Scalar for ThreadIdSpec {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Twilio message SID
+// ------------------------------------------------------------------------------------------------
+
+string_newtype! {
+    /// A Twilio Message SID: `SM` (SMS) or `MM` (MMS) and 32 hexadecimal digits, exactly
+    /// `^(SM|MM)[0-9a-fA-F]{32}$` (the database's CHECK); kept as sent once trimmed.
+    TwilioMessageSid
+}
+
+impl TwilioMessageSid {
+    /// ```
+    /// use rowgate_core::shape::TwilioMessageSid;
+    /// let sid = TwilioMessageSid::parse(" SM0123456789abcdef0123456789ABCDEF ").unwrap();
+    /// assert_eq!(sid.as_str(), "SM0123456789abcdef0123456789ABCDEF");
+    /// assert!(TwilioMessageSid::parse("sm0123456789abcdef0123456789abcdef").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<TwilioMessageSid, Problem> {
+        match trim_blank(s) {
+            Some(t) => Self::normalise(t),
+            None => Err(Problem::new(code::NOT_NULL, "must not be empty")),
+        }
+    }
+
+    fn normalise(t: &str) -> Result<TwilioMessageSid, Problem> {
+        let b = t.as_bytes();
+        let ok = b.len() == 34
+            && matches!(&b[..2], b"SM" | b"MM")
+            && b[2..].iter().all(u8::is_ascii_hexdigit);
+        if !ok {
+            return Err(Problem::format(
+                "must be a Twilio message SID: SM or MM and 32 hexadecimal digits",
+            ));
+        }
+        Ok(TwilioMessageSid(t.to_owned()))
+    }
+}
+
+/// A Twilio Message SID in a `varchar(34)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwilioMessageSidSpec;
+
+impl TwilioMessageSidSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Varchar(34));
+        i.format = Some(Format::TwilioMessageSid);
+        i.max_length = Some(34);
+        i
+    }
+}
+
+impl Scalar for TwilioMessageSidSpec {
+    type Out = TwilioMessageSid;
+    fn expected(&self) -> &'static str {
+        "a Twilio message SID in a string"
+    }
+    fn on_str(&self, s: &str) -> Shaped<TwilioMessageSid> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        TwilioMessageSid::normalise(t).map(Some)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// event type
+// ------------------------------------------------------------------------------------------------
+
+string_newtype! {
+    /// An event's type: dotted lower-case words such as `user.message.received`, exactly
+    /// `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$` (the database's CHECK).
+    EventType
+}
+
+impl EventType {
+    /// Trimmed, never lower-cased: an upper-case letter is a format error, so a type has one
+    /// spelling.
+    ///
+    /// ```
+    /// use rowgate_core::shape::EventType;
+    /// assert_eq!(EventType::parse(" user.message.received ").unwrap().as_str(), "user.message.received");
+    /// assert!(EventType::parse("User.Message").is_err());
+    /// assert!(EventType::parse("user").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<EventType, Problem> {
+        match trim_blank(s) {
+            Some(t) => Self::normalise(t),
+            None => Err(Problem::new(code::NOT_NULL, "must not be empty")),
+        }
+    }
+
+    fn normalise(t: &str) -> Result<EventType, Problem> {
+        let word = |w: &[u8]| {
+            !w.is_empty()
+                && w.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+        };
+        let b = t.as_bytes();
+        let mut words = b.split(|&c| c == b'.');
+        // At least two words, each of `[a-z0-9_]+`, the first starting with a letter.
+        let ok = b[0].is_ascii_lowercase()
+            && words.next().is_some_and(word)
+            && words.next().is_some_and(word)
+            && words.all(word);
+        if !ok {
+            return Err(Problem::format(
+                "must be dotted lower-case words (a-z, 0-9, _), like user.message.received",
+            ));
+        }
+        Ok(EventType(t.to_owned()))
+    }
+}
+
+/// An event type in a `varchar(max)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventTypeSpec {
+    pub(crate) max: u32,
+}
+
+impl EventTypeSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Varchar(self.max));
+        i.format = Some(Format::EventType);
+        i.max_length = Some(self.max);
+        i
+    }
+}
+
+impl Scalar for EventTypeSpec {
+    type Out = EventType;
+    fn expected(&self) -> &'static str {
+        "an event type in a string"
+    }
+    fn on_str(&self, s: &str) -> Shaped<EventType> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        let ty = EventType::normalise(t)?;
+        // All ASCII: bytes are characters.
+        check_chars(ty.as_str(), 0, Some(self.max))?;
+        Ok(Some(ty))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
 // UUID
 // ------------------------------------------------------------------------------------------------
 
@@ -579,10 +753,13 @@ fn parse_hyphenated(b: &[u8]) -> Option<uuid::Uuid> {
 
 scalar_kind!(
     TextSpec => String,
+    VerbatimSpec => String,
     EmailSpec => Email,
     PhoneSpec => Phone,
     UrlSpec => HttpUrl,
     ThreadIdSpec => ThreadId,
+    TwilioMessageSidSpec => TwilioMessageSid,
+    EventTypeSpec => EventType,
     UuidSpec => uuid::Uuid,
 );
 
@@ -590,7 +767,25 @@ scalar_kind!(
 mod tests {
     use super::super::testing::{code_of, shape_str};
     use super::super::*;
-    use super::Email;
+    use super::{Email, EventType, TwilioMessageSid};
+
+    #[test]
+    fn verbatim_text_is_kept_exactly_even_empty() {
+        assert_eq!(
+            shape_str(&verbatim_text(), r#"" hi ""#),
+            Ok(Some(" hi ".to_string()))
+        );
+        assert_eq!(
+            shape_str(&verbatim_text(), r#""""#),
+            Ok(Some(String::new()))
+        );
+        assert_eq!(shape_str(&verbatim_text(), "null"), Ok(None));
+        assert_eq!(
+            code_of(shape_str(&verbatim_text(), r#""a\u0000b""#)),
+            "format"
+        );
+        assert_eq!(code_of(shape_str(&verbatim_text(), "3")), "type");
+    }
 
     #[test]
     fn text_is_trimmed() {
@@ -893,5 +1088,168 @@ mod tests {
             assert_eq!(shape_str(&uuid(), &format!("{given:?}")), Ok(Some(want)));
         }
         assert_eq!(code_of(shape_str(&uuid(), r#""not-a-uuid""#)), code::FORMAT);
+    }
+
+    const SID: &str = "SM0123456789abcdef0123456789ABCDEF";
+
+    #[test]
+    fn a_twilio_message_sid_is_trimmed_and_kept_as_sent() {
+        for (given, want) in [
+            (format!(" {SID} "), SID.to_string()),
+            (
+                "MM00000000000000000000000000000000".to_string(),
+                "MM00000000000000000000000000000000".to_string(),
+            ),
+            (
+                "\tSMffffffffffffffffffffffffffffffff\n".to_string(),
+                "SMffffffffffffffffffffffffffffffff".to_string(),
+            ),
+        ] {
+            let json = serde_json::to_string(&given).unwrap();
+            let sid = shape_str(&twilio_message_sid(), &json).unwrap().unwrap();
+            assert_eq!(sid.as_str(), want);
+            assert_eq!(serde_json::to_string(&sid).unwrap(), format!("{want:?}"));
+            assert_eq!(TwilioMessageSid::parse(&given), Ok(sid));
+        }
+    }
+
+    #[test]
+    fn a_blank_or_null_twilio_message_sid_is_null() {
+        assert_eq!(shape_str(&twilio_message_sid(), "null"), Ok(None));
+        assert_eq!(shape_str(&twilio_message_sid(), r#"" ""#), Ok(None));
+        assert_eq!(
+            TwilioMessageSid::parse(" ").unwrap_err().code,
+            code::NOT_NULL
+        );
+    }
+
+    #[test]
+    fn a_twilio_message_sid_that_is_not_a_string_is_a_type_error() {
+        for bad in ["12", "true", "[]", "{}"] {
+            assert_eq!(
+                code_of(shape_str(&twilio_message_sid(), bad)),
+                code::TYPE,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_twilio_message_sid_must_match_the_database_pattern_exactly() {
+        let hex = &SID[2..];
+        for bad in [
+            format!("sm{hex}"),
+            format!("Sm{hex}"),
+            format!("MG{hex}"),
+            format!("AC{hex}"),
+            format!("SM{}", &hex[1..]),
+            format!("SM{hex}0"),
+            format!("SM{}g", &hex[1..]),
+            format!("SM {hex}"),
+            format!("SM{}\u{200B}", &hex[1..]),
+            format!("SM-{}", &hex[1..]),
+            format!("{SID}\u{0}"),
+            hex.to_string(),
+            "SM".to_string(),
+        ] {
+            let json = serde_json::to_string(&bad).unwrap();
+            assert_eq!(
+                code_of(shape_str(&twilio_message_sid(), &json)),
+                code::FORMAT,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_shaped_twilio_message_sid_shapes_again_to_itself() {
+        let once = shape_str(&twilio_message_sid(), &format!("\" {SID}\""))
+            .unwrap()
+            .unwrap();
+        let json = serde_json::to_string(&once).unwrap();
+        assert_eq!(shape_str(&twilio_message_sid(), &json), Ok(Some(once)));
+    }
+
+    #[test]
+    fn an_event_type_is_trimmed_and_kept_as_sent() {
+        for (given, want) in [
+            (" user.message.received ", "user.message.received"),
+            ("a.b", "a.b"),
+            ("agent_task.v2.done_", "agent_task.v2.done_"),
+            ("x9._", "x9._"),
+            ("user.2fa.enabled", "user.2fa.enabled"),
+        ] {
+            let t = shape_str(&event_type(100), &format!("{given:?}"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(t.as_str(), want);
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("{want:?}"));
+            assert_eq!(EventType::parse(given), Ok(t.clone()));
+            let again = serde_json::to_string(&t).unwrap();
+            assert_eq!(shape_str(&event_type(100), &again), Ok(Some(t)));
+        }
+    }
+
+    #[test]
+    fn a_blank_or_null_event_type_is_null() {
+        assert_eq!(shape_str(&event_type(100), "null"), Ok(None));
+        assert_eq!(shape_str(&event_type(100), r#""\n""#), Ok(None));
+        assert_eq!(EventType::parse("").unwrap_err().code, code::NOT_NULL);
+    }
+
+    #[test]
+    fn an_event_type_that_is_not_a_string_is_a_type_error() {
+        for bad in ["1.5", "false", r#"["a.b"]"#, r#"{"a": "b"}"#] {
+            assert_eq!(
+                code_of(shape_str(&event_type(100), bad)),
+                code::TYPE,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_type_must_match_the_database_pattern_exactly() {
+        for bad in [
+            "user",
+            "User.message",
+            "user.Message",
+            "USER.MESSAGE",
+            "1user.message",
+            "_user.message",
+            ".user.message",
+            "user.message.",
+            "user..message",
+            "user.message-received",
+            "user message.received",
+            "user.messagé",
+            "user.message\u{200B}",
+            "user.message\u{0}",
+            "user/message",
+        ] {
+            let json = serde_json::to_string(bad).unwrap();
+            assert_eq!(
+                code_of(shape_str(&event_type(100), &json)),
+                code::FORMAT,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_type_longer_than_its_column_is_a_length_error() {
+        let ok = format!("a.{}", "b".repeat(8));
+        assert!(shape_str(&event_type(10), &format!("{ok:?}")).is_ok());
+        let long = format!("a.{}", "b".repeat(9));
+        assert_eq!(
+            code_of(shape_str(&event_type(10), &format!("{long:?}"))),
+            code::LENGTH
+        );
+        // The format is checked first.
+        let bad = format!("A.{}", "b".repeat(9));
+        assert_eq!(
+            code_of(shape_str(&event_type(10), &format!("{bad:?}"))),
+            code::FORMAT
+        );
     }
 }

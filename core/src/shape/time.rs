@@ -1,5 +1,5 @@
-//! Dates (`YYYY-MM-DD`) and timestamps (RFC 3339 with a zone, sent on in UTC with microsecond
-//! precision, as Postgres keeps them).
+//! Dates (`YYYY-MM-DD`), times of day (`HH:MM:SS[.ffffff]`, no zone) and timestamps (RFC 3339
+//! with a zone, sent on in UTC), all with microsecond precision, as Postgres keeps them.
 
 use std::fmt;
 
@@ -163,6 +163,147 @@ impl Scalar for DateSpec {
             return Ok(None);
         };
         Date::parse(t).map(Some)
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// time of day
+// ------------------------------------------------------------------------------------------------
+
+/// A time of day without a zone (Postgres's `time without time zone`), in microseconds since
+/// midnight, from 00:00:00 to 23:59:59.999999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Time {
+    micros: i64,
+}
+
+impl Time {
+    /// Parses `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f` with 1 to 6 fraction digits, two digits for
+    /// each field, from 00:00 to 23:59:59.999999 (no leap second, no `24:00`, no zone).
+    ///
+    /// ```
+    /// use rowgate_core::shape::Time;
+    /// assert_eq!(Time::parse(" 07:30 ").unwrap().to_string(), "07:30:00");
+    /// assert_eq!(Time::parse("23:59:59.50").unwrap().to_string(), "23:59:59.5");
+    /// assert!(Time::parse("24:00").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Time, Problem> {
+        Self::parse_bytes(s.trim().as_bytes()).ok_or_else(|| {
+            Problem::format(
+                "must be a time of day written HH:MM, HH:MM:SS or HH:MM:SS.ffffff, from 00:00 to 23:59:59.999999",
+            )
+        })
+    }
+
+    fn parse_bytes(b: &[u8]) -> Option<Time> {
+        if b.len() < 5 || b[2] != b':' {
+            return None;
+        }
+        let (h, m) = (digits(&b[0..2])?, digits(&b[3..5])?);
+        let (mut sec, mut frac) = (0, 0);
+        if b.len() > 5 {
+            if b.len() < 8 || b[5] != b':' {
+                return None;
+            }
+            sec = digits(&b[6..8])?;
+            match &b[8..] {
+                [] => {}
+                [b'.', f @ ..] if (1..=6).contains(&f.len()) => {
+                    frac = digits(f)? * 10u32.pow(6 - f.len() as u32);
+                }
+                _ => return None,
+            }
+        }
+        if h > 23 || m > 59 || sec > 59 {
+            return None;
+        }
+        Some(Time {
+            micros: (h * 3600 + m * 60 + sec) as i64 * MICROS_PER_SECOND + frac as i64,
+        })
+    }
+
+    /// The time `micros` microseconds after midnight; `None` outside `0..86_400_000_000`.
+    pub const fn from_micros(micros: i64) -> Option<Time> {
+        if micros >= 0 && micros < MICROS_PER_DAY {
+            Some(Time { micros })
+        } else {
+            None
+        }
+    }
+    /// Microseconds since midnight.
+    pub const fn micros(self) -> i64 {
+        self.micros
+    }
+    pub const fn hour(self) -> u8 {
+        (self.micros / (3600 * MICROS_PER_SECOND)) as u8
+    }
+    pub const fn minute(self) -> u8 {
+        (self.micros / (60 * MICROS_PER_SECOND) % 60) as u8
+    }
+    pub const fn second(self) -> u8 {
+        (self.micros / MICROS_PER_SECOND % 60) as u8
+    }
+
+    /// `HH:MM:SS[.ffffff]`, the fraction without trailing zeros; at most 15 bytes.
+    fn write(self, buf: &mut [u8; 15]) -> usize {
+        write_digits(&mut buf[0..2], self.hour() as u64);
+        buf[2] = b':';
+        write_digits(&mut buf[3..5], self.minute() as u64);
+        buf[5] = b':';
+        write_digits(&mut buf[6..8], self.second() as u64);
+        let frac = self.micros % MICROS_PER_SECOND;
+        let mut n = 8;
+        if frac != 0 {
+            buf[8] = b'.';
+            write_digits(&mut buf[9..15], frac as u64);
+            n = 15;
+            while buf[n - 1] == b'0' {
+                n -= 1;
+            }
+        }
+        n
+    }
+}
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 15];
+        let n = self.write(&mut buf);
+        f.write_str(ascii(&buf[..n]))
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 15];
+        let n = self.write(&mut buf);
+        s.serialize_str(ascii(&buf[..n]))
+    }
+}
+
+/// `time without time zone`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeSpec;
+
+impl TimeSpec {
+    pub const fn info(&self) -> KindInfo {
+        let mut i = KindInfo::new(JsonType::String, SqlType::Time);
+        i.format = Some(Format::Time);
+        i.accepts = "HH:MM, HH:MM:SS or HH:MM:SS.ffffff; sent on as HH:MM:SS[.ffffff]";
+        i
+    }
+}
+
+impl Scalar for TimeSpec {
+    type Out = Time;
+    fn expected(&self) -> &'static str {
+        "a time of day in a string"
+    }
+    fn on_str(&self, s: &str) -> Shaped<Time> {
+        let Some(t) = trim_blank(s) else {
+            return Ok(None);
+        };
+        Time::parse(t).map(Some)
     }
 }
 
@@ -352,7 +493,7 @@ impl Scalar for TimestampSpec {
     }
 }
 
-scalar_kind!(DateSpec => Date, TimestampSpec => Timestamp);
+scalar_kind!(DateSpec => Date, TimeSpec => Time, TimestampSpec => Timestamp);
 
 #[cfg(test)]
 mod tests {
@@ -452,6 +593,114 @@ mod tests {
             "2000-02-29T12:00:00Z",
         ] {
             assert_eq!(ts(s), s);
+        }
+    }
+
+    fn tod(json: &str) -> Shaped<Time> {
+        shape_str(&time(), json)
+    }
+
+    #[test]
+    fn a_time_of_day_is_read_with_or_without_seconds_and_fraction() {
+        for (given, want, micros) in [
+            ("00:00", "00:00:00", 0),
+            (" 07:30 ", "07:30:00", 27_000_000_000),
+            ("\t07:30:15\n", "07:30:15", 27_015_000_000),
+            ("12:00:00.5", "12:00:00.5", 43_200_500_000),
+            ("12:00:00.000001", "12:00:00.000001", 43_200_000_001),
+            ("12:00:00.120", "12:00:00.12", 43_200_120_000),
+            ("12:00:00.000", "12:00:00", 43_200_000_000),
+            ("23:59:59.999999", "23:59:59.999999", 86_399_999_999),
+        ] {
+            let t = tod(&serde_json::to_string(given).unwrap())
+                .unwrap()
+                .unwrap();
+            assert_eq!(t.micros(), micros, "{given:?}");
+            assert_eq!(t.to_string(), want, "{given:?}");
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                format!("{want:?}"),
+                "{given:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_time_of_day_knows_its_hour_and_minute() {
+        let t = Time::parse("09:05:07.25").unwrap();
+        assert_eq!((t.hour(), t.minute(), t.second()), (9, 5, 7));
+        assert_eq!(Time::from_micros(t.micros()), Some(t));
+        assert_eq!(
+            Time::from_micros(0).map(|t| t.to_string()).as_deref(),
+            Some("00:00:00")
+        );
+        assert_eq!(Time::from_micros(-1), None);
+        assert_eq!(Time::from_micros(MICROS_PER_DAY), None);
+        assert_eq!(
+            Time::from_micros(MICROS_PER_DAY - 1).map(|t| t.to_string()),
+            Some("23:59:59.999999".to_string())
+        );
+    }
+
+    #[test]
+    fn a_blank_or_null_time_is_null() {
+        assert_eq!(tod("null"), Ok(None));
+        assert_eq!(tod(r#""""#), Ok(None));
+        assert_eq!(tod(r#"" \t ""#), Ok(None));
+    }
+
+    #[test]
+    fn a_time_that_is_not_a_string_is_a_type_error() {
+        for bad in ["730", "7.5", "true", "[]", r#"{"h": 7}"#] {
+            assert_eq!(code_of(tod(bad)), code::TYPE, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_or_out_of_range_time_is_a_format_error() {
+        for bad in [
+            "24:00",
+            "24:00:00",
+            "23:60",
+            "23:59:60",
+            "7:30",
+            "07:3",
+            "0730",
+            "07:30:",
+            "07:30:5",
+            "07:30:00.",
+            "07:30:00.1234567",
+            "07:30:00,5",
+            "07:30:00Z",
+            "07:30:00+01:00",
+            "07:30 am",
+            "07-30",
+            "-1:00",
+            "+7:30",
+            "noon",
+            "2026-11-22T07:30:00",
+            "07:30:00.5\u{0}",
+            "０７:30",
+        ] {
+            let json = serde_json::to_string(bad).unwrap();
+            assert_eq!(code_of(tod(&json)), code::FORMAT, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_shaped_time_shapes_again_to_itself() {
+        for given in [
+            "00:00",
+            "07:30:15",
+            "12:00:00.120",
+            "23:59:59.999999",
+            "01:02:03.4",
+        ] {
+            let once = tod(&format!("{given:?}")).unwrap().unwrap();
+            let json = serde_json::to_string(&once).unwrap();
+            let twice = tod(&json).unwrap().unwrap();
+            assert_eq!(once, twice, "{given}");
+            assert_eq!(serde_json::to_string(&twice).unwrap(), json, "{given}");
         }
     }
 

@@ -14,6 +14,7 @@ macro_rules! table {
                 primary_key: ["id"],
                 unique: [["user_id", "period_start"]],
                 checks: ["profit_first_buckets_pcts_sum_to_100"],
+                foreign_keys: [("profit_first_buckets_user_id_fkey", ["user_id"])],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -14,6 +14,7 @@ macro_rules! table {
                 primary_key: ["id"],
                 unique: [["user_id", "review_date"]],
                 checks: [],
+                foreign_keys: [("weekly_reviews_user_id_fkey", ["user_id"])],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

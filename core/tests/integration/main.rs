@@ -7,3 +7,5 @@ mod database;
 mod properties;
 mod support;
 mod text;
+mod yachtparty_messages;
+mod yachtparty_queue;

@@ -308,6 +308,10 @@ pub fn value(c: &Column) -> BoxedStrategy<Value> {
             (_, Some(Format::Uuid), _) => uuid(),
             (_, Some(Format::Date), _) => date(),
             (_, Some(Format::DateTime), _) => timestamp(),
+            (_, Some(Format::Time), _) => time_of_day(),
+            (_, Some(Format::TwilioMessageSid), _) => twilio_sid(),
+            (_, Some(Format::EventType), _) => event_type(),
+            (JsonType::Any, ..) => json_value(),
             (JsonType::String, None, _) => text(k.max_length),
             (JsonType::Integer, ..) => integer(c),
             (JsonType::Number, _, SqlType::Numeric { precision, scale }) => {
@@ -316,6 +320,8 @@ pub fn value(c: &Column) -> BoxedStrategy<Value> {
             (JsonType::Number, ..) => float(c),
             (JsonType::Boolean, ..) => boolean(),
             (JsonType::Array, _, SqlType::Vector(dims)) => vector(dims),
+            (JsonType::Array, _, SqlType::UuidArray) => uuid_array(),
+            (JsonType::Array, _, SqlType::Jsonb) => json_array(),
             (JsonType::Array, ..) => text_array(),
             (JsonType::Object, ..) => object(),
         }
@@ -559,6 +565,17 @@ pub fn valid_value(c: &Column) -> BoxedStrategy<Value> {
         )
             .prop_map(|(t, us, off)| json!(render_timestamp(t, us, off)))
             .boxed(),
+        (_, Some(Format::Time), _) => valid_time_of_day(),
+        (_, Some(Format::TwilioMessageSid), _) => valid_twilio_sid(),
+        (_, Some(Format::EventType), _) => valid_event_type(),
+        (JsonType::Any, ..) => json_value()
+            .prop_filter("not null", |v| !v.is_null())
+            .boxed(),
+        // Verbatim text (an SMS body) is kept as sent; non-empty, so that an outbound message
+        // meets its rule.
+        (_, None, _) if k.accepts == rowgate_core::shape::VERBATIM_ACCEPTS => {
+            "[ a-zA-Z0-9é.,!?]{1,20}".prop_map(Value::String).boxed()
+        }
         (JsonType::String, None, _) => valid_text(k.min_length.unwrap_or(0), k.max_length),
         (JsonType::Integer, ..) => valid_integer(c),
         (JsonType::Number, _, SqlType::Numeric { precision, scale }) => {
@@ -571,9 +588,69 @@ pub fn valid_value(c: &Column) -> BoxedStrategy<Value> {
                 .prop_map(|v| json!(v))
                 .boxed()
         }
+        (JsonType::Array, _, SqlType::UuidArray) => proptest::collection::vec(uuid(), 0..4)
+            .prop_map(Value::Array)
+            .boxed(),
+        (JsonType::Array, _, SqlType::Jsonb) => proptest::collection::vec(json_value(), 0..4)
+            .prop_map(Value::Array)
+            .boxed(),
         (JsonType::Array, ..) => valid_text_array(),
         (JsonType::Object, ..) => valid_object(),
     }
+}
+
+fn valid_time_of_day() -> BoxedStrategy<Value> {
+    (0u32..24, 0u32..60, 0u32..60, any::<bool>())
+        .prop_map(|(h, m, s, short)| {
+            json!(if short {
+                format!("{h:02}:{m:02}")
+            } else {
+                format!(" {h:02}:{m:02}:{s:02} ")
+            })
+        })
+        .boxed()
+}
+
+fn time_of_day() -> BoxedStrategy<Value> {
+    prop_oneof![8 => valid_time_of_day(), 1 => Just(json!("24:00")), 1 => Just(json!("7pm"))]
+        .boxed()
+}
+
+fn valid_twilio_sid() -> BoxedStrategy<Value> {
+    ("(SM|MM)", "[0-9a-fA-F]{32}")
+        .prop_map(|(p, h)| json!(format!("{p}{h}")))
+        .boxed()
+}
+
+fn twilio_sid() -> BoxedStrategy<Value> {
+    prop_oneof![8 => valid_twilio_sid(), 1 => Just(json!("SM123")), 1 => Just(json!("XX0123456789abcdef0123456789abcdef"))].boxed()
+}
+
+fn valid_event_type() -> BoxedStrategy<Value> {
+    "[a-z][a-z0-9_]{0,8}(\\.[a-z0-9_]{1,8}){1,3}"
+        .prop_map(Value::String)
+        .boxed()
+}
+
+fn event_type() -> BoxedStrategy<Value> {
+    prop_oneof![8 => valid_event_type(), 1 => Just(json!("User.Created")), 1 => Just(json!("nodot"))].boxed()
+}
+
+fn uuid_array() -> BoxedStrategy<Value> {
+    prop_oneof![
+        8 => proptest::collection::vec(uuid(), 0..4).prop_map(Value::Array),
+        1 => Just(json!(["not-a-uuid"])),
+        1 => Just(json!([null])),
+    ]
+    .boxed()
+}
+
+fn json_array() -> BoxedStrategy<Value> {
+    prop_oneof![
+        8 => proptest::collection::vec(json_value(), 0..4).prop_map(Value::Array),
+        1 => Just(json!({"a": 1})),
+    ]
+    .boxed()
 }
 
 /// A record that shapes, whatever the table: the required fields and about half of the others,
@@ -592,6 +669,13 @@ pub fn valid_record(t: &'static TableDef) -> BoxedStrategy<Value> {
                 && c.default == rowgate_core::table::ColumnDefault::None
         })
         .flat_map(|c| c.derived_from.iter().copied())
+        // A rule that one of several optional fields be given (a prospect's contact) needs one.
+        .chain(
+            t.rules
+                .iter()
+                .filter(|r| r.description.starts_with("one of "))
+                .map(|r| r.columns[0]),
+        )
         .collect();
     let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
     for c in t.columns().iter().chain(t.inputs()) {
@@ -673,9 +757,13 @@ fn filter_scalar(c: &Column) -> BoxedStrategy<String> {
                 }
             })
             .boxed(),
-        ColumnClass::TextArray | ColumnClass::Json | ColumnClass::Vector => {
-            Just(String::new()).boxed()
-        }
+        ColumnClass::Time => (0u32..24, 0u32..60, 0u32..60)
+            .prop_map(|(h, m, s)| format!("{h:02}:{m:02}:{s:02}"))
+            .boxed(),
+        ColumnClass::TextArray
+        | ColumnClass::UuidArray
+        | ColumnClass::Json
+        | ColumnClass::Vector => Just(String::new()).boxed(),
     }
 }
 
@@ -778,6 +866,15 @@ fn operand(c: &Column, op: Operator) -> BoxedStrategy<String> {
         Operator::Plfts | Operator::Phfts | Operator::Wfts => filter_text(),
         Operator::Cs | Operator::Cd | Operator::Ov => match class {
             ColumnClass::Json => json_value().prop_map(|v| v.to_string()).boxed(),
+            ColumnClass::UuidArray => proptest::collection::vec(any::<u128>(), 0..3)
+                .prop_map(|v| {
+                    let items: Vec<String> = v
+                        .into_iter()
+                        .map(|n| uuid::Uuid::from_u128(n).to_string())
+                        .collect();
+                    format!("{{{}}}", items.join(","))
+                })
+                .boxed(),
             _ => array_literal(),
         },
     }
