@@ -560,7 +560,8 @@ create table yachtparty.agent_actions_log (
   constraint agent_actions_log_user_id_fkey foreign key (user_id) references yachtparty.users (id) on delete set null,
   constraint agent_actions_log_input_tokens_range check (input_tokens >= 0),
   constraint agent_actions_log_output_tokens_range check (output_tokens >= 0),
-  constraint agent_actions_log_cost_usd_range check (cost_usd >= 0),
+  -- numeric takes 'NaN', which compares above every number: held below Infinity, it is refused.
+  constraint agent_actions_log_cost_usd_range check (cost_usd >= 0 and cost_usd < 'Infinity'),
   constraint agent_actions_log_latency_ms_range check (latency_ms >= 0)
 );
 create index agent_actions_log_agent_instance_id_idx on yachtparty.agent_actions_log (agent_instance_id);

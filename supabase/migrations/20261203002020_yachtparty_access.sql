@@ -90,7 +90,8 @@ create policy "Connectors can read their intro opportunities" on yachtparty.intr
 create policy "Users can read their requests and those asked of them" on yachtparty.community_requests
   for select to authenticated
   using (requesting_user_id = (select u.id from yachtparty.users u where u.auth_user_id = (select auth.uid()))
-         or (select u.id from yachtparty.users u where u.auth_user_id = (select auth.uid())) = any (target_user_ids));
+         -- @> rather than = any(): the GIN index on target_user_ids serves only the former.
+         or target_user_ids @> array[(select u.id from yachtparty.users u where u.auth_user_id = (select auth.uid()))]);
 create policy "Users can read their responses and those to their requests" on yachtparty.community_responses
   for select to authenticated
   using (user_id = (select u.id from yachtparty.users u where u.auth_user_id = (select auth.uid()))
@@ -168,6 +169,13 @@ begin
   if left(v_phone, 1) <> '+' then
     v_phone := '+' || v_phone;
   end if;
+  -- The caller's phone changed in Auth: the profile of the new number becomes theirs, and the
+  -- one of the old number is let go (auth_user_id is unique).
+  if exists (select 1 from yachtparty.users
+              where phone_number = v_phone and (auth_user_id is null or auth_user_id = v_uid)) then
+    update yachtparty.users set auth_user_id = null
+     where auth_user_id = v_uid and phone_number <> v_phone;
+  end if;
   update yachtparty.users
      set auth_user_id = v_uid
    where phone_number = v_phone
@@ -197,13 +205,14 @@ begin
   end if;
   update yachtparty.intro_opportunities o
      set status = case when p_accept then 'accepted' else 'declined' end,
-         connector_response = nullif(btrim(p_response), '')
+         connector_response = rowgate.trim_text(p_response)
    where o.id = p_id
      and o.status = 'open'
+     and (o.expires_at is null or o.expires_at > now())
      and o.connector_user_id = (select u.id from yachtparty.users u where u.auth_user_id = (select auth.uid()))
   returning o.* into v_row;
   if v_row.id is null then
-    raise exception 'no open intro opportunity % of yours', p_id using errcode = 'P0002';
+    raise exception 'no open, unexpired intro opportunity % of yours', p_id using errcode = 'P0002';
   end if;
   return to_jsonb(v_row);
 end;

@@ -2,7 +2,7 @@
 -- (pruning pg_cron's run history, the signed webhook ingest machinery and their cron jobs).
 -- Every function the app schemas define is checked here for the rules of design decision 3.
 begin;
-select plan(63);
+select plan(66);
 
 -- ---------------------------------------------------------------------------------------------
 -- extensions (hosted Supabase keeps them in `extensions`; pg_cron lives in pg_catalog)
@@ -30,21 +30,27 @@ select functions_are('rowgate', array['prune_cron_job_run_details', 'ingest', 'p
 -- The formats the app schemas share, as domains (20261203001000): a column of that format is of
 -- the domain, and a value that breaks it is refused by the domain's named constraint (the API
 -- maps the name to the fields of that domain). Their patterns are tested through the columns
--- that use them (02_dyniq_constraints, 07_dyniq_direct_writes).
-select domains_are('rowgate', array['email', 'e164_phone', 'http_url', 'thread_id']);
+-- that use them (02_dyniq_constraints, 07_dyniq_direct_writes, 21_yachtparty_constraints).
+-- Yachtparty's migration (20261203002000) added three: Twilio message SIDs, dotted event types
+-- and text kept verbatim (which has no check: it may be anything, even empty).
+select domains_are('rowgate', array['email', 'e164_phone', 'http_url', 'thread_id',
+  'twilio_message_sid', 'event_type', 'verbatim_text']);
 select is(
   (select format_type(typbasetype, typtypmod) from pg_type where oid = format('rowgate.%s', d)::regtype), t,
   format('rowgate.%s is a domain over %s', d, t))
   from (values ('email', 'character varying(320)'), ('e164_phone', 'character varying(16)'),
-               ('http_url', 'text'), ('thread_id', 'character varying(100)')) as v(d, t);
+               ('http_url', 'text'), ('thread_id', 'character varying(100)'),
+               ('twilio_message_sid', 'character varying(34)'), ('event_type', 'character varying(100)'),
+               ('verbatim_text', 'text')) as v(d, t);
 select results_eq(
   $$ select format('%s %s %s', format_type(con.contypid, null), con.conname, con.contype) collate "default"
        from pg_constraint con join pg_type t on t.oid = con.contypid
       where t.typnamespace = 'rowgate'::regnamespace
       order by 1 $$,
   array['rowgate.e164_phone e164_phone_format c', 'rowgate.email email_format c',
-        'rowgate.http_url http_url_format c', 'rowgate.thread_id thread_id_format c'],
-  'each rowgate domain has exactly its named check constraint');
+        'rowgate.event_type event_type_format c', 'rowgate.http_url http_url_format c',
+        'rowgate.thread_id thread_id_format c', 'rowgate.twilio_message_sid twilio_message_sid_format c'],
+  'each rowgate domain has exactly its named check constraint (rowgate.verbatim_text has none)');
 
 -- Design decision 3: functions set search_path, and none is SECURITY DEFINER (none needs it).
 -- One exception: rowgate.is_trimmed_text, which a SET clause would keep the planner from inlining
