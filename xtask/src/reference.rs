@@ -80,11 +80,18 @@ pub fn markdown(m: &Model) -> String {
                     .default
                     .as_deref()
                     .map(|d| {
-                        d.trim_start_matches("Constant(")
-                            .trim_start_matches("Server(")
-                            .trim_end_matches(')')
-                            .trim_matches('"')
+                        // `Constant("\"medium\"")` or `Server("now()")`: the Rust literal inside.
+                        let literal = d
+                            .strip_prefix("Constant(")
+                            .or_else(|| d.strip_prefix("Server("))
+                            .and_then(|l| l.strip_suffix(')'))
+                            .unwrap_or(d);
+                        literal
+                            .strip_prefix('"')
+                            .and_then(|l| l.strip_suffix('"'))
+                            .unwrap_or(literal)
                             .replace("\\\"", "\"")
+                            .replace("\\\\", "\\")
                     })
                     .unwrap_or_default();
                 let _ = writeln!(
