@@ -897,6 +897,9 @@ pub struct TableDef {
     pub checks: &'static [&'static str],
     /// The table's foreign keys as the database names them, each with its columns.
     pub foreign_keys: &'static [(&'static str, &'static [&'static str])],
+    /// Unique indexes that are no constraint (partial ones, such as one active conversation
+    /// per user): not upsert targets, but a violation names them.
+    pub unique_indexes: &'static [(&'static str, &'static [&'static str])],
     pub(crate) doc: &'static str,
     pub(crate) columns: &'static [Column],
     pub(crate) inputs: &'static [Column],
@@ -1177,6 +1180,7 @@ macro_rules! define_table {
             unique: [$([$($uk:literal),+ $(,)?]),* $(,)?],
             checks: [$($check:literal),* $(,)?],
             foreign_keys: [$(($fk:literal, [$($fkcol:literal),+ $(,)?])),* $(,)?],
+            unique_indexes: [$(($ui:literal, [$($uicol:literal),+ $(,)?])),* $(,)?],
         }
         set_once {
             $( $(#[doc = $sdoc:literal])* $s:ident : $sty:ty = $skind:expr, default = $sdef:expr $(, domain = $sdom:literal)? ; )*
@@ -1404,6 +1408,7 @@ macro_rules! define_table {
             rules: &[$($rule),*],
             checks: &[$($check),*],
             foreign_keys: &[$(($fk, &[$($fkcol),+])),*],
+            unique_indexes: &[$(($ui, &[$($uicol),+])),*],
             doc: concat!($($tdoc, "\n",)*),
             columns: &[
                 $( $crate::table::Column::set_once(stringify!($s), $skind.info(), concat!($($sdoc, "\n",)*), $sdef).in_domain(&[$($sdom)?]), )*

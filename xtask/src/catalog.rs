@@ -13,6 +13,8 @@ pub struct Table {
     pub writer: String,
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
+    /// Unique indexes that are no constraint (partial ones): `(name, columns)`.
+    pub unique_indexes: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug)]
@@ -129,7 +131,23 @@ pub fn read(client: &mut Client, schemas: &[&str]) -> Result<Catalog, String> {
                 columns: r.get(3),
             })
             .collect();
+        let unique_indexes = client
+            .query(
+                "select c.relname::text,
+                        array(select a.attname::text from unnest(i.indkey) with ordinality as k(attnum, n)
+                              join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum order by k.n)
+                   from pg_index i join pg_class c on c.oid = i.indexrelid
+                  where i.indrelid = $1 and i.indisunique
+                    and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+                  order by 1",
+                &[&oid],
+            )
+            .map_err(err)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
         tables.push(Table {
+            unique_indexes,
             schema: row.get(1),
             name: row.get(2),
             comment: row.get(3),

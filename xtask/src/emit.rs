@@ -68,6 +68,8 @@ pub struct Table {
     pub foreign_keys: Vec<(String, String)>,
     /// `(constraint, columns)` of each foreign key.
     pub foreign_key_columns: Vec<(String, Vec<String>)>,
+    /// `(index, columns)` of each unique index that is no constraint (a partial one).
+    pub unique_indexes: Vec<(String, Vec<String>)>,
     pub enums: Vec<Enum>,
     pub columns: Vec<Column>,
 }
@@ -416,6 +418,7 @@ impl Model {
                         .map(|c| (c.name.clone(), c.definition.clone()))
                         .chain(unmapped)
                         .collect(),
+                    unique_indexes: t.unique_indexes.clone(),
                     foreign_key_columns: t
                         .constraints
                         .iter()
@@ -601,6 +604,16 @@ pub fn table_file(t: &Table) -> String {
         .map(|(name, cols)| format!("({name:?}, [{}])", quoted_list(cols)))
         .collect();
     let _ = writeln!(out, "                foreign_keys: [{}],", fks.join(", "));
+    let indexes: Vec<String> = t
+        .unique_indexes
+        .iter()
+        .map(|(name, cols)| format!("({name:?}, [{}])", quoted_list(cols)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "                unique_indexes: [{}],",
+        indexes.join(", ")
+    );
     out.push_str("            }\n");
     for group in [
         Group::SetOnce,

@@ -33,6 +33,7 @@ macro_rules! table {
                 unique: [["thread_id"]],
                 checks: [],
                 foreign_keys: [],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

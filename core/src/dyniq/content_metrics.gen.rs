@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [["post_id", "metric_date"]],
                 checks: [],
                 foreign_keys: [("content_metrics_post_id_fkey", ["post_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

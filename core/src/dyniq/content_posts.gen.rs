@@ -23,6 +23,7 @@ macro_rules! table {
                 unique: [],
                 checks: [],
                 foreign_keys: [],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

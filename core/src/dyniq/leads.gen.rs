@@ -43,6 +43,7 @@ macro_rules! table {
                 unique: [["email"]],
                 checks: [],
                 foreign_keys: [],
+                unique_indexes: [],
             }
             set_once {
                 /// May be given, so that a retried insert is an idempotent upsert.

@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [["submission_id"]],
                 checks: [],
                 foreign_keys: [("quiz_responses_email_fkey", ["email"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -248,6 +248,14 @@ fn build() -> Lookup {
                 None,
             );
         }
+        for (name, columns) in t.unique_indexes {
+            add(
+                [name.to_string(), clip(name, MAX_IDENTIFIER).to_string()],
+                ConstraintKind::Unique,
+                columns,
+                None,
+            );
+        }
         // Rules last: a rule's own name wins over a name the conventions would also give.
         for rule in t.rules {
             add(
@@ -349,6 +357,20 @@ mod tests {
 
     fn table(schema: &str, name: &str) -> &'static TableDef {
         registry::table(schema, name).unwrap()
+    }
+
+    #[test]
+    fn a_partial_unique_index_names_its_columns() {
+        let v = parse(
+            table("yachtparty", "conversations"),
+            "23505",
+            r#"duplicate key value violates unique constraint "conversations_one_active_per_user""#,
+        )
+        .unwrap();
+        assert_eq!(
+            (v.kind, v.fields.as_slice()),
+            (ViolationKind::Unique, &["user_id"][..])
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ macro_rules! table {
                 unique: [["user_id", "scorecard_date"]],
                 checks: [],
                 foreign_keys: [("daily_scorecard_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

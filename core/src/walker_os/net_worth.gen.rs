@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [["user_id", "snapshot_date"]],
                 checks: ["net_worth_is_assets_minus_liabilities"],
                 foreign_keys: [("net_worth_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [["user_id", "period_start"]],
                 checks: ["profit_first_buckets_pcts_sum_to_100"],
                 foreign_keys: [("profit_first_buckets_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

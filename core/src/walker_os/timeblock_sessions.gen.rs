@@ -34,6 +34,7 @@ macro_rules! table {
                 unique: [],
                 checks: ["timeblock_sessions_ended_after_started", "timeblock_sessions_hours_is_ended_minus_started"],
                 foreign_keys: [("timeblock_sessions_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [["user_id", "week_start"]],
                 checks: [],
                 foreign_keys: [("weekly_cashflow_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [],
                 checks: [],
                 foreign_keys: [("agent_actions_log_agent_instance_id_fkey", ["agent_instance_id"]), ("agent_actions_log_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -23,6 +23,7 @@ macro_rules! table {
                 unique: [],
                 checks: ["agent_instances_terminated_iff_terminated_at"],
                 foreign_keys: [("agent_instances_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -34,6 +34,7 @@ macro_rules! table {
                 unique: [],
                 checks: ["agent_tasks_completed_has_completed_at", "agent_tasks_context_both_or_neither"],
                 foreign_keys: [("agent_tasks_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -43,6 +43,7 @@ macro_rules! table {
                 unique: [],
                 checks: ["community_requests_context_both_or_neither"],
                 foreign_keys: [("community_requests_requesting_user_id_fkey", ["requesting_user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -24,6 +24,7 @@ macro_rules! table {
                 unique: [["request_id", "user_id"]],
                 checks: [],
                 foreign_keys: [("community_responses_request_id_fkey", ["request_id"]), ("community_responses_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

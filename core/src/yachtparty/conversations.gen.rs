@@ -23,6 +23,7 @@ macro_rules! table {
                 unique: [["id", "user_id"]],
                 checks: [],
                 foreign_keys: [("conversations_last_summary_message_id_fkey", ["last_summary_message_id"]), ("conversations_user_id_fkey", ["user_id"])],
+                unique_indexes: [("conversations_one_active_per_user", ["user_id"])],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

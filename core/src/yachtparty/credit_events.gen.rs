@@ -25,6 +25,7 @@ macro_rules! table {
                 unique: [["idempotency_key"]],
                 checks: ["credit_events_amount_not_zero"],
                 foreign_keys: [("credit_events_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

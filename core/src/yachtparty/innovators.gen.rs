@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [["user_id"]],
                 checks: [],
                 foreign_keys: [("innovators_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

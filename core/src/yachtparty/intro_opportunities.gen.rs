@@ -25,6 +25,7 @@ macro_rules! table {
                 unique: [],
                 checks: ["intro_opportunities_completed_has_completed_at"],
                 foreign_keys: [("intro_opportunities_connector_user_id_fkey", ["connector_user_id"]), ("intro_opportunities_innovator_id_fkey", ["innovator_id"]), ("intro_opportunities_prospect_id_fkey", ["prospect_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -15,6 +15,7 @@ macro_rules! table {
                 unique: [],
                 checks: [],
                 foreign_keys: [],
+                unique_indexes: [("linkedin_research_prospects_linkedin_url_key", ["linkedin_url"])],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

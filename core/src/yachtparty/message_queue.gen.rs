@@ -35,6 +35,7 @@ macro_rules! table {
                 unique: [["sequence_id", "sequence_position"]],
                 checks: ["message_queue_not_superseded_by_itself", "message_queue_sent_has_sent_at", "message_queue_sequence_all_or_none", "message_queue_superseded_has_reason"],
                 foreign_keys: [("message_queue_conversation_context_id_fkey", ["conversation_context_id"]), ("message_queue_delivered_message_id_fkey", ["delivered_message_id"]), ("message_queue_superseded_by_message_id_fkey", ["superseded_by_message_id"]), ("message_queue_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

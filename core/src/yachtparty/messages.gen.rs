@@ -50,6 +50,7 @@ macro_rules! table {
                 unique: [["twilio_message_sid"]],
                 checks: ["messages_content_not_empty_outbound"],
                 foreign_keys: [("messages_conversation_id_fkey", ["conversation_id"]), ("messages_conversation_id_user_id_fkey", ["conversation_id", "user_id"]), ("messages_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -33,6 +33,7 @@ macro_rules! table {
                 unique: [],
                 checks: ["prospects_at_least_one_contact_method", "prospects_converted_has_user"],
                 foreign_keys: [("prospects_converted_to_user_id_fkey", ["converted_to_user_id"]), ("prospects_innovator_id_fkey", ["innovator_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("uuid_generate_v4()");

@@ -24,6 +24,7 @@ macro_rules! table {
                 unique: [],
                 checks: [],
                 foreign_keys: [("solution_workflows_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -36,6 +36,7 @@ macro_rules! table {
                 unique: [["user_id", "item_type", "item_id"]],
                 checks: ["user_priorities_presented_has_presented_at"],
                 foreign_keys: [("user_priorities_user_id_fkey", ["user_id"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");

@@ -24,6 +24,7 @@ macro_rules! table {
                 unique: [["auth_user_id"], ["phone_number"]],
                 checks: ["users_quiet_hours_both_or_neither", "users_quiet_hours_not_empty", "users_referred_by_not_self"],
                 foreign_keys: [("users_auth_user_id_fkey", ["auth_user_id"]), ("users_referred_by_fkey", ["referred_by"])],
+                unique_indexes: [],
             }
             set_once {
                 id: uuid::Uuid = crate::shape::uuid(), default = crate::table::ColumnDefault::Server("gen_random_uuid()");
