@@ -180,6 +180,12 @@ pub fn classify(status: u16, body: &str, tables: &[&'static TableDef]) -> DbErro
     let code = err.code.as_deref().unwrap_or("");
     let message = err.message.as_deref().unwrap_or("");
     let cause = format!("PostgREST {status} {code}: {message}");
+    if let Some(table) = violation::still_referenced_by(code, message) {
+        return DbError::Conflict {
+            fields: Vec::new(),
+            detail: format!("Rows of {table} still refer to it: remove or change them first."),
+        };
+    }
     if code.starts_with("23") {
         // A constraint names its fields through the registry's lookup; one the registry does not
         // know means the core and the database disagree: our fault, not the caller's.
@@ -254,6 +260,25 @@ mod tests {
             panic!("{e:?}")
         };
         assert_eq!(fields, ["email"]);
+        assert!(!detail.contains("violates"));
+    }
+
+    #[test]
+    fn a_delete_of_a_row_others_still_refer_to_is_a_conflict_naming_them() {
+        let instances = registry::table("yachtparty", "agent_instances").unwrap();
+        let e = classify(
+            409,
+            &body(
+                "23503",
+                r#"update or delete on table "agent_instances" violates foreign key constraint "agent_actions_log_agent_instance_id_fkey" on table "agent_actions_log""#,
+            ),
+            &[instances],
+        );
+        let DbError::Conflict { fields, detail } = e else {
+            panic!("{e:?}")
+        };
+        assert!(fields.is_empty());
+        assert!(detail.contains("agent_actions_log"), "{detail}");
         assert!(!detail.contains("violates"));
     }
 

@@ -296,6 +296,25 @@ fn domain_of(message: &str) -> Option<&str> {
     Some(&rest[..rest.find(' ')?])
 }
 
+/// The table whose rows still refer to a row a delete (or a key update) would remove: PostgreSQL
+/// words it `update or delete on table "a" violates foreign key constraint "…" on table "b"`,
+/// a constraint of the other table.
+///
+/// ```
+/// use rowgate_core::postgrest::violation::still_referenced_by;
+/// let m = r#"update or delete on table "agent_instances" violates foreign key constraint "agent_actions_log_agent_instance_id_fkey" on table "agent_actions_log""#;
+/// assert_eq!(still_referenced_by("23503", m), Some("agent_actions_log"));
+/// assert_eq!(still_referenced_by("23505", m), None);
+/// ```
+pub fn still_referenced_by<'m>(code: &str, message: &'m str) -> Option<&'m str> {
+    if code != "23503" || !message.starts_with("update or delete on table ") {
+        return None;
+    }
+    let at = message.rfind(" on table ")? + " on table ".len();
+    let rest = message[at..].strip_prefix('"')?;
+    Some(&rest[..rest.find('"')?])
+}
+
 /// Reads a PostgREST error for the table `def`. `None` when it is not a constraint violation,
 /// or names a constraint (or column) of another table or one the lookup does not know.
 pub fn parse(def: &TableDef, code: &str, message: &str) -> Option<Violation> {
