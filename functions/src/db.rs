@@ -181,8 +181,14 @@ pub fn classify(status: u16, body: &str, tables: &[&'static TableDef]) -> DbErro
     let message = err.message.as_deref().unwrap_or("");
     let cause = format!("PostgREST {status} {code}: {message}");
     if let Some(table) = violation::still_referenced_by(code, message) {
+        // The key other rows refer to: the table's primary key (every foreign key of the
+        // registered tables but one, which cascades, refers to it).
+        let fields = tables
+            .first()
+            .map(|t| t.primary_key.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default();
         return DbError::Conflict {
-            fields: Vec::new(),
+            fields,
             detail: format!("Rows of {table} still refer to it: remove or change them first."),
         };
     }
@@ -277,7 +283,7 @@ mod tests {
         let DbError::Conflict { fields, detail } = e else {
             panic!("{e:?}")
         };
-        assert!(fields.is_empty());
+        assert_eq!(fields, ["id"]);
         assert!(detail.contains("agent_actions_log"), "{detail}");
         assert!(!detail.contains("violates"));
     }
