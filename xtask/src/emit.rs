@@ -159,6 +159,7 @@ struct Checks {
     trimmed_items: bool,
     no_null_items: bool,
     finite: bool,
+    below_midnight: bool,
     /// Checks on this one column the generator cannot map: the hand-written half's rules.
     unmapped: Vec<(String, String)>,
     listed: Vec<String>,
@@ -183,6 +184,9 @@ fn read_checks(t: &catalog::Table, c: &catalog::Column, errors: &mut Vec<String>
         } else if def.contains("isfinite(") {
             summary("finite".into());
             out.finite = true;
+        } else if def.contains(" < '24:00:00'::time without time zone") {
+            summary("before 24:00".into());
+            out.below_midnight = true;
         } else if def.contains("array_position(") && def.contains("NULL") && def.contains("IS NULL")
         {
             summary("no null items".into());
@@ -334,6 +338,8 @@ impl Model {
                         Some(("array_position(column, null) is null", checks.no_null_items))
                     } else if k == "timestamptz()" || k == "date()" {
                         Some(("isfinite(column)", checks.finite))
+                    } else if k == "time()" {
+                        Some(("column < '24:00'", checks.below_midnight))
                     } else {
                         None
                     }

@@ -6,7 +6,7 @@
 -- refused cases is checked to be complete, as in 07_dyniq_direct_writes. Runs as the owner:
 -- who may write what is 22_yachtparty_access. Everything is rolled back.
 begin;
-select plan(306);
+select plan(308);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
@@ -73,6 +73,10 @@ language sql as $$
      'users_quiet_hours_both_or_neither', 'quiet hours with an end and no start are refused'),
     ($s$ update yachtparty.users set quiet_hours_start = '08:00', quiet_hours_end = '08:00' where id = pg_temp.id('users') $s$,
      'users_quiet_hours_not_empty', 'quiet hours that start when they end are refused'),
+    ($s$ update yachtparty.users set quiet_hours_start = '24:00', quiet_hours_end = '08:00' where id = pg_temp.id('users') $s$,
+     'users_quiet_hours_start_check', 'quiet hours starting at 24:00 are refused (the core takes times below 24:00)'),
+    ($s$ update yachtparty.users set quiet_hours_start = '22:00', quiet_hours_end = '24:00' where id = pg_temp.id('users') $s$,
+     'users_quiet_hours_end_check', 'quiet hours ending at 24:00 are refused'),
     ($s$ update yachtparty.users set referred_by = id where id = pg_temp.id('users') $s$,
      'users_referred_by_not_self', 'a user referred by themselves is refused'),
     ($s$ update yachtparty.users set response_pattern = '[]' where id = pg_temp.id('users') $s$,
