@@ -38,6 +38,8 @@
 //!   constraint errors ([`postgrest::violation`]: constraint names to fields, by lookup in a
 //!   table built from the registry).
 //! - [`ingest`], [`scoreapp`]: the signed ingest's and ScoreApp's bodies.
+//! - [`twilio`]: Twilio's webhooks (signatures, inbound SMS, status callbacks) and Messages API
+//!   (the send request, and its answer classified for sending at most once).
 pub mod error;
 pub mod ids;
 pub mod ingest;
@@ -48,6 +50,7 @@ pub mod scoreapp;
 pub mod secret;
 pub mod shape;
 pub mod table;
+pub mod twilio;
 pub mod webhook;
 
 include!("schemas.gen.rs");
