@@ -53,6 +53,8 @@ macro_rules! table {
                 status: Status = crate::shape::choice::<Status>(), default = crate::table::ColumnDefault::Constant("\"queued\"");
                 /// Re-render or re-check relevance before sending.
                 requires_fresh_context: bool = crate::shape::boolean(), default = crate::table::ColumnDefault::Constant("false");
+                /// Temporary send failures so far; the sender's backoff grows with it.
+                send_attempts: i32 = crate::shape::int_min(0), default = crate::table::ColumnDefault::Constant("0");
             }
             nullable {
                 /// The rendered text, at most 1600 characters (Twilio's limit).

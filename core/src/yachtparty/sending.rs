@@ -1,10 +1,12 @@
 //! When yachtparty may text a user: quiet hours in the user's own zone, the per-user budget
-//! (a day's and a trailing hour's sends), and the agent-task retry backoff.
+//! (a day's and a trailing hour's sends), the agent-task retry backoff, and the wait after a
+//! temporary send failure.
 //!
 //! The database is authoritative: `claim_due_messages` and its helpers
 //! (`yachtparty.in_quiet_hours`, `quiet_hours_end_at`, `next_local_midnight`, in
-//! `supabase/migrations/20261203002400_yachtparty_message_queue.sql`) and `fail_agent_task`
-//! decide. This module states the same rules in Rust, unit-tested here and compared with the SQL
+//! `supabase/migrations/20261203002400_yachtparty_message_queue.sql`), `fail_agent_task`, and
+//! `defer_message` with `send_retry_delay` and `max_send_attempts`
+//! (`supabase/migrations/20261203002420_yachtparty_sms_sender.sql`) decide. This module states the same rules in Rust, unit-tested here and compared with the SQL
 //! on a table of cases (zones with and without DST, windows across midnight, the DST days of
 //! 2026) by `core/tests/integration/yachtparty_messages.rs`.
 //!
@@ -45,6 +47,42 @@ pub const BUDGET_HOUR: TimeDelta = TimeDelta::hours(1);
 
 /// `fail_agent_task` waits 2^n minutes before the next attempt, n being at most this.
 pub const BACKOFF_MAX_EXPONENT: u32 = 20;
+
+/// A queued message fails at its `MAX_SEND_ATTEMPTS`-th temporary send failure (Twilio's 429 or
+/// 5xx, no SID): `yachtparty.defer_message` puts it back in the queue after each of the first
+/// `MAX_SEND_ATTEMPTS - 1` and fails it at this one, as `yachtparty.max_send_attempts()` says.
+pub const MAX_SEND_ATTEMPTS: u32 = 6;
+
+/// The wait after a message's first temporary send failure; each further one doubles it.
+pub const SEND_RETRY_BASE: TimeDelta = TimeDelta::seconds(30);
+
+/// The longest wait after a temporary send failure, Twilio's Retry-After included.
+pub const SEND_RETRY_MAX: TimeDelta = TimeDelta::hours(1);
+
+/// How long a message waits after its `attempts`-th temporary send failure before it is due
+/// again, as `yachtparty.send_retry_delay`: 30 s × 2^(attempts − 1) (30 s, 1 min, 2 min, ...),
+/// at most [`SEND_RETRY_MAX`], and never less than Twilio's `Retry-After` (in seconds) when one
+/// came, itself taken as at most [`SEND_RETRY_MAX`]. With no failure yet (`attempts` 0) there is
+/// no backoff, only `Retry-After`.
+///
+/// ```
+/// use chrono::TimeDelta;
+/// use rowgate_core::yachtparty::sending::send_retry_delay;
+///
+/// assert_eq!(send_retry_delay(1, None), TimeDelta::seconds(30));
+/// assert_eq!(send_retry_delay(3, None), TimeDelta::minutes(2));
+/// assert_eq!(send_retry_delay(1, Some(45)), TimeDelta::seconds(45));
+/// assert_eq!(send_retry_delay(9, Some(7200)), TimeDelta::hours(1));
+/// ```
+pub fn send_retry_delay(attempts: u32, retry_after_seconds: Option<u32>) -> TimeDelta {
+    // 30 s × 2^7 is past the cap already: the exponent stops there.
+    let backoff = match attempts {
+        0 => TimeDelta::zero(),
+        n => (SEND_RETRY_BASE * (1 << (n - 1).min(7))).min(SEND_RETRY_MAX),
+    };
+    let floor = TimeDelta::seconds(retry_after_seconds.unwrap_or(0).into()).min(SEND_RETRY_MAX);
+    backoff.max(floor)
+}
 
 /// What went wrong building a rule's input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -552,6 +590,44 @@ mod tests {
         assert_eq!(agent_task_backoff(3), TimeDelta::minutes(8));
         assert_eq!(agent_task_backoff(20), TimeDelta::minutes(1 << 20));
         assert_eq!(agent_task_backoff(u32::MAX), TimeDelta::minutes(1 << 20));
+    }
+
+    #[test]
+    fn a_send_retry_waits_thirty_seconds_doubling_up_to_an_hour() {
+        let waits: Vec<TimeDelta> = (1..=9).map(|n| send_retry_delay(n, None)).collect();
+        assert_eq!(
+            waits,
+            [30, 60, 120, 240, 480, 960, 1920, 3600, 3600].map(TimeDelta::seconds)
+        );
+        assert_eq!(send_retry_delay(u32::MAX, None), SEND_RETRY_MAX);
+    }
+
+    #[test]
+    fn no_failure_yet_means_no_backoff() {
+        assert_eq!(send_retry_delay(0, None), TimeDelta::zero());
+        assert_eq!(send_retry_delay(0, Some(0)), TimeDelta::zero());
+        assert_eq!(send_retry_delay(0, Some(45)), TimeDelta::seconds(45));
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_under_the_backoff_and_capped_at_an_hour() {
+        assert_eq!(send_retry_delay(1, Some(45)), TimeDelta::seconds(45));
+        assert_eq!(send_retry_delay(2, Some(45)), TimeDelta::minutes(1));
+        assert_eq!(send_retry_delay(3, Some(0)), TimeDelta::minutes(2));
+        assert_eq!(send_retry_delay(1, Some(600)), TimeDelta::minutes(10));
+        assert_eq!(send_retry_delay(6, Some(600)), TimeDelta::minutes(16));
+        assert_eq!(send_retry_delay(1, Some(7200)), SEND_RETRY_MAX);
+        assert_eq!(send_retry_delay(u32::MAX, Some(u32::MAX)), SEND_RETRY_MAX);
+    }
+
+    #[test]
+    fn a_message_gives_up_after_about_a_quarter_of_an_hour_of_waits() {
+        // The deferrals before the failing attempt: 30 s + 1 + 2 + 4 + 8 min.
+        let waited: TimeDelta = (1..MAX_SEND_ATTEMPTS)
+            .map(|n| send_retry_delay(n, None))
+            .sum();
+        assert_eq!(MAX_SEND_ATTEMPTS, 6);
+        assert_eq!(waited, TimeDelta::seconds(930));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, NaiveTime, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use rowgate_core::yachtparty::sending::{
-    agent_task_backoff, decide, is_active, local_instant, next_local_midnight, Claimed, Decision,
-    Limits, QuietHours, Recipient,
+    agent_task_backoff, decide, is_active, local_instant, next_local_midnight, send_retry_delay,
+    Claimed, Decision, Limits, QuietHours, Recipient, MAX_SEND_ATTEMPTS,
 };
 
 use crate::support;
@@ -302,6 +302,38 @@ fn the_backoff_matches_fail_agent_task() {
         );
     }
     tx.rollback().unwrap();
+}
+
+#[test]
+fn the_send_retry_delay_matches_send_retry_delay_and_max_send_attempts() {
+    let Some(mut db) = support::database() else {
+        return;
+    };
+    let retry_afters: [Option<i32>; 6] = [None, Some(0), Some(1), Some(45), Some(300), Some(7200)];
+    let mut compared = 0;
+    for attempts in 0..=10i32 {
+        for retry_after in retry_afters {
+            let row = db
+                .query_one(
+                    "select extract(epoch from yachtparty.send_retry_delay($1, $2))::bigint",
+                    &[&attempts, &retry_after],
+                )
+                .unwrap();
+            let seconds: i64 = row.get(0);
+            assert_eq!(
+                send_retry_delay(attempts as u32, retry_after.map(|s| s as u32)),
+                TimeDelta::seconds(seconds),
+                "attempts {attempts}, Retry-After {retry_after:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 66);
+    let max: i32 = db
+        .query_one("select yachtparty.max_send_attempts()", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(MAX_SEND_ATTEMPTS, max as u32, "max_send_attempts()");
 }
 
 /// One claim's situation: the user's zone, window and budget, what they were sent lately, whether

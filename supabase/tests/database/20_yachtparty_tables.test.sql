@@ -78,8 +78,8 @@ select has_function('yachtparty', 'check_timezone', array[]::name[], 'yachtparty
 select is(
   (select count(*) from pg_attribute a join pg_class c on c.oid = a.attrelid
     where c.relnamespace = 'yachtparty'::regnamespace and c.relkind in ('r', 'm') and a.attnum > 0 and not a.attisdropped),
-  262::bigint,
-  'yachtparty''s 19 relations have 262 columns: the seed''s 261 and users.auth_user_id');
+  263::bigint,
+  'yachtparty''s 19 relations have 263 columns: the seed''s 261, users.auth_user_id and message_queue.send_attempts');
 
 -- ---------------------------------------------------------------------------------------------
 -- formats: every phone number, email and URL is of the platform's domain, and the three
@@ -264,12 +264,14 @@ select pg_temp.table_is('agent_tasks',
 select pg_temp.table_is('message_queue',
   array['id', 'user_id', 'agent_id', 'message_data', 'final_message', 'scheduled_for', 'priority', 'status',
         'superseded_by_message_id', 'superseded_reason', 'conversation_context_id', 'requires_fresh_context',
-        'sequence_id', 'sequence_position', 'sequence_total', 'sent_at', 'delivered_message_id', 'created_at'],
+        'sequence_id', 'sequence_position', 'sequence_total', 'sent_at', 'delivered_message_id', 'created_at',
+        'send_attempts'],
   array['message_queue_agent_id_check c', 'message_queue_conversation_context_id_fkey f',
         'message_queue_created_at_check c', 'message_queue_delivered_message_id_fkey f',
         'message_queue_final_message_check c', 'message_queue_final_message_length c',
         'message_queue_not_superseded_by_itself c', 'message_queue_pkey p', 'message_queue_priority_check c',
-        'message_queue_scheduled_for_check c', 'message_queue_sent_at_check c', 'message_queue_sent_has_sent_at c',
+        'message_queue_scheduled_for_check c', 'message_queue_send_attempts_range c', 'message_queue_sent_at_check c',
+        'message_queue_sent_has_sent_at c',
         'message_queue_sequence_all_or_none c', 'message_queue_sequence_id_sequence_position_key u',
         'message_queue_status_check c', 'message_queue_superseded_by_message_id_fkey f',
         'message_queue_superseded_has_reason c', 'message_queue_superseded_reason_check c',
@@ -634,7 +636,7 @@ select results_eq(
         'events.event_type', 'events.payload', 'events.processed',
         'innovators.credits_balance',
         'message_queue.final_message', 'message_queue.message_data', 'message_queue.requires_fresh_context',
-        'message_queue.sequence_id',
+        'message_queue.send_attempts', 'message_queue.sequence_id',
         'messages.content', 'messages.status', 'messages.twilio_message_sid',
         'prospects.upload_batch_id',
         'user_message_budget.date',

@@ -6,7 +6,7 @@
 -- refused cases is checked to be complete, as in 07_dyniq_direct_writes. Runs as the owner:
 -- who may write what is 22_yachtparty_access. Everything is rolled back.
 begin;
-select plan(308);
+select plan(309);
 
 -- ---------------------------------------------------------------------------------------------
 -- helpers for this file only, in pg_temp so that they vanish with the session (the shared ones
@@ -195,6 +195,8 @@ language sql as $$
      'message_queue_final_message_length', 'a message longer than Twilio''s 1600 characters is refused'),
     ($s$ update yachtparty.message_queue set final_message = ' Hello' where id = pg_temp.id('message_queue') $s$,
      'message_queue_final_message_check', 'a rendered message with a leading space is refused'),
+    ($s$ update yachtparty.message_queue set send_attempts = -1 where id = pg_temp.id('message_queue') $s$,
+     'message_queue_send_attempts_range', 'a negative count of send attempts is refused'),
     ($s$ update yachtparty.message_queue set priority = 'urgent' where id = pg_temp.id('message_queue') $s$,
      'message_queue_priority_check', 'an unknown message priority is refused'),
     ($s$ update yachtparty.message_queue set status = 'approved' where id = pg_temp.id('message_queue') $s$,
