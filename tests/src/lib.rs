@@ -10,6 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rowgate_core::jwt::es256_test_support::Es256TestKey;
 use serde_json::{json, Value};
 
+pub mod twilio;
+
 /// The Supabase CLI's local JWT secret (scripts/env.sh).
 pub const JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
 pub const SERVICE_ROLE_KEY: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
@@ -21,6 +23,19 @@ pub const INGEST_SECRET_DYNIQ: &str = "whsec_cm93Z2F0ZS1sb2NhbC1keW5pcS1pbmdlc3Q
 pub const INGEST_SECRET_WALKER_OS: &str = "whsec_cm93Z2F0ZS1sb2NhbC13YWxrZXItb3MtaW5nZXN0LWtleQ==";
 pub const INGEST_SECRET_YACHTPARTY: &str = "whsec_cm93Z2F0ZS1sb2NhbC15YWNodHBhcnR5LWluZ2VzdC1rZXk=";
 pub const ES256_KID: &str = "rowgate-local-es256";
+/// The local Twilio account (scripts/env.sh): what the Worker's .dev.vars hold and what the
+/// Twilio stand-in accepts.
+pub const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_AUTH_TOKEN: &str = "rowgate-local-twilio-auth-token";
+pub const TWILIO_FROM_NUMBER: &str = "+15005550006";
+
+/// The port the Worker's `TWILIO_API_BASE_URL` points at, where the tests run the stand-in.
+pub fn twilio_port() -> u16 {
+    std::env::var("ROWGATE_TWILIO_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(54330)
+}
 
 pub fn worker_url() -> String {
     std::env::var("ROWGATE_WORKER_URL").unwrap_or_else(|_| "http://127.0.0.1:8787".into())
@@ -391,4 +406,57 @@ pub fn count_leads(email: &str) -> i64 {
     )
     .unwrap()
     .get(0)
+}
+
+/// A form body as Twilio sends one (application/x-www-form-urlencoded, spaces as `+`).
+pub fn form_body(params: &[(&str, &str)]) -> String {
+    fn encode(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `X-Twilio-Signature` for a POST of `params` to `url`, keyed by `token` (Twilio's algorithm,
+/// as rowgate-core implements it and checks against Twilio's published example).
+pub fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    rowgate_core::twilio::signature(token, url, &owned)
+}
+
+/// A webhook delivery as Twilio makes it: `params` posted to the Worker's `path_and_query`,
+/// signed with the local account's auth token over the URL called.
+pub fn twilio_webhook(path_and_query: &str, params: &[(&str, &str)]) -> Answer {
+    let url = format!("{}{path_and_query}", worker_url());
+    let signature = twilio_signature(TWILIO_AUTH_TOKEN, &url, params);
+    call(
+        "POST",
+        &url,
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-twilio-signature", &signature),
+        ],
+        Some(&form_body(params)),
+    )
+}
+
+/// A Twilio message SID no other test uses.
+pub fn new_message_sid() -> String {
+    format!("SM{}", uuid::Uuid::new_v4().simple())
 }
