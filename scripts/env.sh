@@ -14,6 +14,9 @@ DB_PORT="${ROWGATE_DB_PORT:-54322}"
 API_PORT="${ROWGATE_API_PORT:-54321}"
 API_ADMIN_PORT="${ROWGATE_API_ADMIN_PORT:-54329}"
 WORKER_PORT="${ROWGATE_WORKER_PORT:-8787}"
+# Where the Worker sends SMS locally: the Twilio stand-in the end-to-end tests run on loopback
+# (tests/src/twilio.rs). Nothing listens there otherwise, and a send fails as unreachable.
+TWILIO_PORT="${ROWGATE_TWILIO_PORT:-54330}"
 
 JWT_SECRET="super-secret-jwt-token-with-at-least-32-characters-long"
 ANON_KEY="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
@@ -29,6 +32,12 @@ SCOREAPP_WEBHOOK_SECRET="local-scoreapp-secret"
 INGEST_WEBHOOK_SECRET_DYNIQ="whsec_cm93Z2F0ZS1sb2NhbC1keW5pcS1pbmdlc3Qta2V5"
 INGEST_WEBHOOK_SECRET_WALKER_OS="whsec_cm93Z2F0ZS1sb2NhbC13YWxrZXItb3MtaW5nZXN0LWtleQ=="
 INGEST_WEBHOOK_SECRET_YACHTPARTY="whsec_cm93Z2F0ZS1sb2NhbC15YWNodHBhcnR5LWluZ2VzdC1rZXk="
+
+# The local Twilio account the stand-in accepts (not a real account; the number is Twilio's
+# documented test "From" number).
+TWILIO_ACCOUNT_SID="AC0123456789abcdef0123456789abcdef"
+TWILIO_AUTH_TOKEN="rowgate-local-twilio-auth-token"
+TWILIO_FROM_NUMBER="+15005550006"
 
 export PATH="$TOOLS/bin:$PATH"
 

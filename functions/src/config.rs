@@ -2,7 +2,30 @@
 //! `wrangler secret put`, or `.dev.vars` locally). Secrets never appear in `Debug` output.
 
 use rowgate_core::secret::Secret;
+use rowgate_core::twilio::Sender;
 use worker::Env;
+
+/// Twilio: the account whose webhooks the Worker accepts and through which it sends SMS.
+pub struct Twilio {
+    /// `TWILIO_ACCOUNT_SID`: webhooks naming another account are refused.
+    pub account_sid: String,
+    /// `TWILIO_AUTH_TOKEN`: the key of `X-Twilio-Signature`, and the REST password unless an API
+    /// key is set.
+    pub auth_token: Secret,
+    /// `TWILIO_API_KEY_SID` and `TWILIO_API_KEY_SECRET`: REST credentials that can be revoked
+    /// without changing the auth token (Twilio's recommendation for production).
+    pub api_key: Option<(String, Secret)>,
+    /// `TWILIO_MESSAGING_SERVICE_SID` (preferred when both are set) or `TWILIO_FROM_NUMBER`.
+    pub sender: Option<Sender>,
+    /// `TWILIO_API_BASE_URL`: `https://api.twilio.com`, or a stand-in's.
+    pub api_base_url: String,
+    /// `TWILIO_WEBHOOK_BASE_URL`: the Worker's public origin as configured in Twilio (a custom
+    /// domain or a proxy in front changes what Twilio signed); also the base of the status
+    /// callback URL the sender gives Twilio.
+    pub webhook_base_url: Option<String>,
+    /// `TWILIO_TIMEOUT_MS`: how long one Messages API call may take.
+    pub timeout_ms: u32,
+}
 
 pub struct Config {
     /// PostgREST's base URL: `POSTGREST_URL`, or `SUPABASE_URL` + `/rest/v1` as on hosted Supabase.
@@ -18,6 +41,14 @@ pub struct Config {
     /// `INGEST_WEBHOOK_SECRETS_WALKER_OS`): a sender holding one schema's secret cannot write
     /// another schema's tables. A schema without secrets refuses every delivery.
     pub ingest_secrets: Vec<(&'static str, Vec<Secret>)>,
+    /// Twilio, when `TWILIO_ACCOUNT_SID` and `TWILIO_AUTH_TOKEN` are set.
+    pub twilio: Option<Twilio>,
+    /// `SCHEDULED_SUBREQUESTS`: the subrequests one scheduled run may make (the Workers plan's
+    /// limit per invocation: 50 on Free, 1000 on Paid); each run sizes its claims to it.
+    pub scheduled_subrequests: u32,
+    /// `SMS_LEASE_SECONDS`: how long a claimed message may wait for its outcome; the same lease
+    /// `yachtparty.fail_stuck_messages` applies (10 minutes).
+    pub sms_lease_seconds: u32,
     /// How long a PostgREST call may take before the request is answered 503.
     pub postgrest_timeout_ms: u32,
     /// How long fetching the JWKS may take before the key server counts as unreachable.
@@ -76,6 +107,28 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+fn twilio(env: &Env) -> Option<Twilio> {
+    let account_sid = text(env, "TWILIO_ACCOUNT_SID")?;
+    let auth_token = text(env, "TWILIO_AUTH_TOKEN").map(Secret::new)?;
+    let api_key =
+        text(env, "TWILIO_API_KEY_SID").zip(text(env, "TWILIO_API_KEY_SECRET").map(Secret::new));
+    let sender = text(env, "TWILIO_MESSAGING_SERVICE_SID")
+        .map(Sender::MessagingService)
+        .or_else(|| text(env, "TWILIO_FROM_NUMBER").map(Sender::From));
+    Some(Twilio {
+        account_sid,
+        auth_token,
+        api_key,
+        sender,
+        api_base_url: text(env, "TWILIO_API_BASE_URL")
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "https://api.twilio.com".into()),
+        webhook_base_url: text(env, "TWILIO_WEBHOOK_BASE_URL")
+            .map(|u| u.trim_end_matches('/').to_string()),
+        timeout_ms: number(env, "TWILIO_TIMEOUT_MS", 10_000),
+    })
+}
+
 impl Config {
     /// The secrets that may sign an ingest delivery for `schema`.
     pub fn ingest_secrets(&self, schema: &str) -> &[Secret] {
@@ -110,6 +163,9 @@ impl Config {
                     (schema, secrets)
                 })
                 .collect(),
+            twilio: twilio(env),
+            scheduled_subrequests: number(env, "SCHEDULED_SUBREQUESTS", 50),
+            sms_lease_seconds: number(env, "SMS_LEASE_SECONDS", 600),
             cors_origins: list(text(env, "CORS_ALLOWED_ORIGINS"), ','),
             max_body_bytes: number(env, "MAX_BODY_BYTES", 1 << 20),
             max_page_size: number(env, "MAX_PAGE_SIZE", 1000),
@@ -133,6 +189,17 @@ impl Config {
             jwt_audience: "authenticated".into(),
             scoreapp_secret: None,
             ingest_secrets: vec![("dyniq", vec![Secret::new("whsec_a")])],
+            twilio: Some(Twilio {
+                account_sid: "AC00000000000000000000000000000000".into(),
+                auth_token: Secret::new("twilio-token"),
+                api_key: None,
+                sender: Some(Sender::From("+15005550006".into())),
+                api_base_url: "http://127.0.0.1:54330".into(),
+                webhook_base_url: Some("https://sms.example.com".into()),
+                timeout_ms: 10_000,
+            }),
+            scheduled_subrequests: 50,
+            sms_lease_seconds: 600,
             cors_origins: Vec::new(),
             max_body_bytes: 1 << 20,
             max_page_size: 1000,

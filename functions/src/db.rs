@@ -36,6 +36,8 @@ pub enum DbError {
     Conflict { fields: Vec<String>, detail: String },
     /// Foreign key, check or not-null violations, as field errors.
     Invalid(ValidationErrors),
+    /// A function found no row the request names (PL/pgSQL's `no_data_found`, P0002).
+    NotFound { detail: String },
     /// Anything else is a fault on our side: logged, answered with a generic 500.
     Other { cause: String },
 }
@@ -224,6 +226,11 @@ pub fn classify(status: u16, body: &str, tables: &[&'static TableDef]) -> DbErro
             detail: "Your role may not do this with this table.".into(),
         },
         "PGRST103" => DbError::RangeNotSatisfiable,
+        // A function's own "no such row" (`raise ... using errcode = 'P0002'`): the caller named
+        // something that does not exist. Its words stay in the log; the route says what it was.
+        "P0002" => DbError::NotFound {
+            detail: "What the request names does not exist.".into(),
+        },
         c if c.starts_with("PGRST30") => DbError::Unauthorized {
             detail: "The database did not accept the token.".into(),
         },

@@ -251,6 +251,7 @@ impl From<DbError> for ApiError {
             }
             DbError::RangeNotSatisfiable => ApiError::RangeNotSatisfiable,
             DbError::Forbidden { detail } => ApiError::Forbidden { detail },
+            DbError::NotFound { detail } => ApiError::NotFound { detail },
             DbError::Unauthorized { detail } => ApiError::Unauthorized { detail },
             DbError::Conflict { fields, detail } => ApiError::Conflict { fields, detail },
             DbError::Invalid(errors) => ApiError::Validation(errors),

@@ -29,11 +29,14 @@ impl std::fmt::Display for FetchError {
     }
 }
 
-/// An answer: status, the one header callers read, and the body as text.
+/// An answer: status, the headers callers read, and the body as text.
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    /// PostgREST's page and count.
     pub content_range: Option<String>,
+    /// How long a rate-limited service (Twilio's 429) asks to be left alone.
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -84,6 +87,7 @@ pub async fn send(out: Outbound<'_>) -> Result<Answer, FetchError> {
         .unchecked_into();
     let status = resp.status();
     let content_range = resp.headers().get("content-range").ok().flatten();
+    let retry_after = resp.headers().get("retry-after").ok().flatten();
     let body = JsFuture::from(resp.text().map_err(failed)?)
         .await
         .map_err(failed)?
@@ -92,6 +96,7 @@ pub async fn send(out: Outbound<'_>) -> Result<Answer, FetchError> {
     Ok(Answer {
         status,
         content_range,
+        retry_after,
         body,
     })
 }

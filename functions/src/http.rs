@@ -23,7 +23,7 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
-fn config(env: &Env) -> Rc<Config> {
+pub fn config(env: &Env) -> Rc<Config> {
     CONFIG.with(|c| {
         c.borrow_mut()
             .get_or_insert_with(|| Rc::new(Config::from_env(env)))

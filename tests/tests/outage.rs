@@ -138,11 +138,34 @@ fn postgrest_down_is_a_503_with_retry_after_and_nothing_half_written() {
     unhealthy("unreachable", "unreachable");
     assert_eq!(count_leads(&email), 0);
 
+    // An inbound SMS: 503 with Retry-After, which Twilio retries; nothing is written.
+    let sid = new_message_sid();
+    let a = twilio_webhook(
+        "/webhooks/yachtparty/twilio/sms",
+        &[
+            ("AccountSid", TWILIO_ACCOUNT_SID),
+            ("Body", "Are you there?"),
+            ("From", "+14155550123"),
+            ("MessageSid", &sid),
+            ("NumMedia", "0"),
+            ("To", TWILIO_FROM_NUMBER),
+        ],
+    );
+    unavailable(&a);
+
     assert!(
         start_db_and_postgrest(),
         "scripts/local.sh db failed to restart PostgREST"
     );
     insert_succeeds_again();
+    let sid_rows: i64 = db()
+        .query_one(
+            "select count(*) from yachtparty.messages where twilio_message_sid = $1::text",
+            &[&sid],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(sid_rows, 0, "nothing written while PostgREST was down");
 }
 
 #[test]

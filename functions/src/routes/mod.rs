@@ -4,6 +4,7 @@
 mod health;
 mod openapi;
 mod records;
+mod twilio;
 mod webhooks;
 
 use worker::{Request, Response};
@@ -50,6 +51,11 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
         (["webhooks", "dyniq", "scoreapp"], "POST") => webhooks::scoreapp(req, ctx).await,
         (["webhooks", "dyniq", "scoreapp"], _) => {
+            Err(ApiError::MethodNotAllowed { allowed: "POST" })
+        }
+        (["webhooks", "yachtparty", "twilio", "sms"], "POST") => twilio::sms(req, ctx).await,
+        (["webhooks", "yachtparty", "twilio", "status"], "POST") => twilio::status(req, ctx).await,
+        (["webhooks", "yachtparty", "twilio", "sms" | "status"], _) => {
             Err(ApiError::MethodNotAllowed { allowed: "POST" })
         }
         (["webhooks", schema, "ingest"], method) => {
