@@ -398,7 +398,12 @@ pub fn inbound_sms(params: &[(String, String)]) -> Result<InboundSms, Validation
         if is_e164(from) {
             return Some(from.to_owned());
         }
-        let message = if from.len() > 9 && from[..9].eq_ignore_ascii_case("whatsapp:") {
+        // Bytes, not a str slice: byte 9 may fall inside a character (`+1415555é`).
+        let whatsapp = from
+            .as_bytes()
+            .get(..9)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"whatsapp:"));
+        let message = if whatsapp {
             "From is a WhatsApp address: only SMS from a phone number in E.164 (like +14155552671) \
              is accepted"
         } else {
@@ -493,9 +498,25 @@ pub fn inbound_sms(params: &[(String, String)]) -> Result<InboundSms, Validation
                 }
             },
         };
-        let content_type = param(params, &format!("MediaContentType{i}"))
+        let type_name = format!("MediaContentType{i}");
+        let content_type = param(params, &type_name)
             .filter(|t| !t.is_empty())
             .map(String::from);
+        // A MIME type is printable ASCII; a control character (NUL above all, which no
+        // PostgreSQL text or jsonb can hold) is no content type.
+        if content_type
+            .as_deref()
+            .is_some_and(|t| t.len() > 255 || !t.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            errors.push(FieldError::new(
+                type_name.clone(),
+                code::FORMAT,
+                format!(
+                    "{type_name} must be a MIME type (printable ASCII, at most 255 characters)"
+                ),
+            ));
+            continue;
+        }
         media.push(Media { url, content_type });
     }
 
@@ -1732,5 +1753,39 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn a_from_with_a_multibyte_character_at_byte_nine_is_refused_not_a_panic() {
+        for from in [
+            "+1415555é",
+            "+1415555\u{202e}2671",
+            "whatsapp",
+            "whatsapp:+14155550100",
+        ] {
+            let mut params = vec![
+                p("MessageSid", "SM0123456789abcdef0123456789abcdef"),
+                p("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+                p("To", "+15005550006"),
+            ];
+            params.push(p("From", from));
+            let errors = inbound_sms(&params).unwrap_err();
+            assert!(errors.on("From").is_some(), "{from}");
+        }
+    }
+
+    #[test]
+    fn a_media_content_type_with_a_control_character_is_refused() {
+        let params = vec![
+            p("MessageSid", "MM0123456789abcdef0123456789abcdef"),
+            p("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+            p("From", "+14155550100"),
+            p("To", "+15005550006"),
+            p("NumMedia", "1"),
+            p("MediaUrl0", "https://m.example/0"),
+            p("MediaContentType0", "\0"),
+        ];
+        let errors = inbound_sms(&params).unwrap_err();
+        assert_eq!(errors.on("MediaContentType0").unwrap().code, code::FORMAT);
     }
 }

@@ -38,6 +38,11 @@ pub enum DbError {
     Invalid(ValidationErrors),
     /// A function found no row the request names (PL/pgSQL's `no_data_found`, P0002).
     NotFound { detail: String },
+    /// A function refused its arguments in its own words (`raise ... using errcode = '22023'`,
+    /// invalid_parameter_value, or `55000`, object_not_in_prerequisite_state). Where the
+    /// arguments came from the Worker this is our fault (a 500, as [`DbError::Other`]); a route
+    /// passing on what a sender said may answer it as that sender's mistake.
+    Raised { code: String, cause: String },
     /// Anything else is a fault on our side: logged, answered with a generic 500.
     Other { cause: String },
 }
@@ -230,6 +235,10 @@ pub fn classify(status: u16, body: &str, tables: &[&'static TableDef]) -> DbErro
         // something that does not exist. Its words stay in the log; the route says what it was.
         "P0002" => DbError::NotFound {
             detail: "What the request names does not exist.".into(),
+        },
+        "22023" | "55000" => DbError::Raised {
+            code: code.to_string(),
+            cause,
         },
         c if c.starts_with("PGRST30") => DbError::Unauthorized {
             detail: "The database did not accept the token.".into(),

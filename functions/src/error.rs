@@ -255,7 +255,9 @@ impl From<DbError> for ApiError {
             DbError::Unauthorized { detail } => ApiError::Unauthorized { detail },
             DbError::Conflict { fields, detail } => ApiError::Conflict { fields, detail },
             DbError::Invalid(errors) => ApiError::Validation(errors),
-            DbError::Other { cause } => ApiError::Internal { cause },
+            DbError::Other { cause } | DbError::Raised { cause, .. } => {
+                ApiError::Internal { cause }
+            }
         }
     }
 }

@@ -137,7 +137,13 @@ pub async fn status(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
         .map_err(|e| ApiError::Validation(e.into()))?;
     let callback = match twilio::status_callback(&params) {
         Ok(callback) => callback,
-        Err(errors) if errors.len() == 1 && errors.on("MessageStatus").is_some() => {
+        // A status Twilio added after this was written (not a missing one: that is a 422).
+        Err(errors)
+            if errors.len() == 1
+                && errors
+                    .on("MessageStatus")
+                    .is_some_and(|e| e.code == rowgate_core::error::code::ENUM) =>
+        {
             worker::console_warn!(
                 "{}",
                 serde_json::json!({"level": "warn", "msg": "status callback with a status rowgate does not know: ignored",
@@ -160,6 +166,16 @@ pub async fn status(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
         Err(db::DbError::NotFound { .. }) => Err(ApiError::NotFound {
             detail: "No outbound message has this message_id or MessageSid.".into(),
         }),
+        // The callback contradicts the message it names: sent under another SID, or not an
+        // outbound message at all. Nothing is written.
+        Err(db::DbError::Raised { code, .. }) if code == "22023" => {
+            Err(ApiError::Validation(rowgate_core::error::FieldError::new(
+                "MessageSid",
+                "mismatch",
+                "The message this callback names is not an outbound message sent as this MessageSid.",
+            )
+            .into()))
+        }
         Err(e) => Err(e.into()),
     }
 }
