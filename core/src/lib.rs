@@ -40,6 +40,9 @@
 //! - [`ingest`], [`scoreapp`]: the signed ingest's and ScoreApp's bodies.
 //! - [`twilio`]: Twilio's webhooks (signatures, inbound SMS, status callbacks) and Messages API
 //!   (the send request, and its answer classified for sending at most once).
+//! - [`telegram`]: the Telegram Bot API for Companion: the webhook's secret token, updates and
+//!   commands (read leniently), deep links, webhook replies and their texts, `sendMessage` and
+//!   its answer classified for sending at most once, and the fallback check-in text.
 pub mod error;
 pub mod ids;
 pub mod ingest;
@@ -50,6 +53,7 @@ pub mod scoreapp;
 pub mod secret;
 pub mod shape;
 pub mod table;
+pub mod telegram;
 pub mod twilio;
 pub mod webhook;
 

@@ -55,4 +55,11 @@ registry! {
     YachtpartyLinkedinResearchProspects => yachtparty::linkedin_research_prospects,
     YachtpartyAgentInstances => yachtparty::agent_instances,
     YachtpartyAgentActionsLog => yachtparty::agent_actions_log,
+    CompanionUsers => companion::users,
+    CompanionOnboarding => companion::onboarding,
+    CompanionConversations => companion::conversations,
+    CompanionMessages => companion::messages,
+    CompanionUserContext => companion::user_context,
+    CompanionScheduledMessages => companion::scheduled_messages,
+    CompanionTelegramLinkTokens => companion::telegram_link_tokens,
 }

@@ -14,7 +14,7 @@
 //! let codes: Vec<_> = errors.iter().map(|e| (e.field.as_ref(), e.code)).collect();
 //! assert_eq!(codes, [("email", "format"), ("tier", "enum"), ("colour", "unknown_field")]);
 //!
-//! assert_eq!(registry::schemas(), ["dyniq", "walker_os", "yachtparty"]);
+//! assert_eq!(registry::schemas(), ["dyniq", "walker_os", "yachtparty", "companion"]);
 //! assert!(registry::tables("walker_os").any(|t| t.name == "daily_scorecard"));
 //! ```
 
@@ -152,6 +152,7 @@ mod tests {
         assert_eq!(names("dyniq").len(), 6);
         assert_eq!(names("walker_os").len(), 9);
         assert_eq!(names("yachtparty").len(), 18);
+        assert_eq!(names("companion").len(), 7);
         assert!(schemas().iter().all(|s| APP_SCHEMAS.contains(s)));
     }
 

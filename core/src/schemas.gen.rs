@@ -3,6 +3,7 @@
 //
 // One module per app schema, one file per table.
 
+pub mod companion;
 pub mod dyniq;
 pub mod walker_os;
 pub mod yachtparty;

@@ -2,6 +2,7 @@
 //! whitelist, the constraint lookup and the text rule, against the migrated local database (`DATABASE_URL`, by default the local stack's). The database tests fail
 //! when it cannot be reached, unless `ROWGATE_SKIP_DB_TESTS=1`.
 
+mod companion;
 mod constraints;
 mod database;
 mod properties;
