@@ -15,8 +15,12 @@ API_PORT="${ROWGATE_API_PORT:-54321}"
 API_ADMIN_PORT="${ROWGATE_API_ADMIN_PORT:-54329}"
 WORKER_PORT="${ROWGATE_WORKER_PORT:-8787}"
 # Where the Worker sends SMS locally: the Twilio stand-in the end-to-end tests run on loopback
-# (tests/src/twilio.rs). Nothing listens there otherwise, and a send fails as unreachable.
-TWILIO_PORT="${ROWGATE_TWILIO_PORT:-54330}"
+# (tests/src/twilio.rs). Nothing listens there otherwise, and a send fails as unreachable. The
+# stand-ins listen only while the tests run, so their ports sit below Linux's ephemeral range
+# (32768-60999): an outgoing connection could otherwise hold the port (in TIME_WAIT) just then.
+TWILIO_PORT="${ROWGATE_TWILIO_PORT:-8790}"
+# Likewise for Companion's Telegram bot: the Bot API stand-in of tests/src/telegram.rs.
+TELEGRAM_PORT="${ROWGATE_TELEGRAM_PORT:-8791}"
 
 JWT_SECRET="super-secret-jwt-token-with-at-least-32-characters-long"
 ANON_KEY="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
@@ -38,6 +42,11 @@ INGEST_WEBHOOK_SECRET_YACHTPARTY="whsec_cm93Z2F0ZS1sb2NhbC15YWNodHBhcnR5LWluZ2Vz
 TWILIO_ACCOUNT_SID="AC0123456789abcdef0123456789abcdef"
 TWILIO_AUTH_TOKEN="rowgate-local-twilio-auth-token"
 TWILIO_FROM_NUMBER="+15005550006"
+# The local Telegram bot the stand-in accepts (not a real bot): its token, the webhook's
+# secret_token, and its username for deep links.
+TELEGRAM_BOT_TOKEN="123456789:rowgate-local-telegram-bot-token"
+TELEGRAM_WEBHOOK_SECRET="rowgate-local-telegram-webhook-secret"
+TELEGRAM_BOT_USERNAME="RowgateCompanionBot"
 
 export PATH="$TOOLS/bin:$PATH"
 

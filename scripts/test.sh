@@ -70,6 +70,7 @@ DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$DB_PORT/postgres" \
   ROWGATE_STATE="${ROWGATE_STATE:-$ROOT/.local}" \
   ROWGATE_BUILD_ID="$BUILD_ID" \
   ROWGATE_TWILIO_PORT="$TWILIO_PORT" \
+  ROWGATE_TELEGRAM_PORT="$TELEGRAM_PORT" \
   cargo test --workspace --locked 2>&1 | tee -a "$results"
 
 # pg_prove: "Files=13, Tests=1361, ..." (all passed, or it would have failed above);

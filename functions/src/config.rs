@@ -43,11 +43,13 @@ pub struct Config {
     pub ingest_secrets: Vec<(&'static str, Vec<Secret>)>,
     /// Twilio, when `TWILIO_ACCOUNT_SID` and `TWILIO_AUTH_TOKEN` are set.
     pub twilio: Option<Twilio>,
+    pub telegram: Telegram,
     /// `SCHEDULED_SUBREQUESTS`: the subrequests one scheduled run may make (the Workers plan's
     /// limit per invocation: 50 on Free, 1000 on Paid); each run sizes its claims to it.
     pub scheduled_subrequests: u32,
-    /// `SMS_LEASE_SECONDS`: how long a claimed message may wait for its outcome; the same lease
-    /// `yachtparty.fail_stuck_messages` applies (10 minutes).
+    /// `SMS_LEASE_SECONDS`: how long a claimed message (an SMS, a check-in) may wait for its
+    /// outcome; the same lease `yachtparty.fail_stuck_messages` and
+    /// `companion.fail_stuck_scheduled_messages` apply (10 minutes).
     pub sms_lease_seconds: u32,
     /// How long a PostgREST call may take before the request is answered 503.
     pub postgrest_timeout_ms: u32,
@@ -56,6 +58,25 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub max_page_size: usize,
+}
+
+/// Telegram: Companion's bot, whose updates the Worker takes and through which it sends the
+/// daily check-ins.
+pub struct Telegram {
+    /// `TELEGRAM_BOT_TOKEN`: the Bot API token (`<bot id>:<secret>`). It is part of every API
+    /// URL, so no URL of the Bot API is ever logged.
+    pub bot_token: Option<Secret>,
+    /// `TELEGRAM_WEBHOOK_SECRET`: the `secret_token` given to `setWebhook`; unset, every update
+    /// is refused (never waved through).
+    pub webhook_secret: Option<Secret>,
+    /// `TELEGRAM_BOT_USERNAME`: the bot's @username, for the `https://t.me/<bot>?start=` link.
+    pub bot_username: Option<String>,
+    /// `TELEGRAM_API_BASE_URL`: `https://api.telegram.org`, or a stand-in's.
+    pub api_base_url: String,
+    /// `TELEGRAM_TIMEOUT_MS`: how long one Bot API call may take.
+    pub timeout_ms: u32,
+    /// `COMPANION_WEB_APP_URL`: where the bot sends people to sign up and connect.
+    pub web_app_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -129,6 +150,15 @@ fn twilio(env: &Env) -> Option<Twilio> {
     })
 }
 
+impl Telegram {
+    /// Where replies send people to sign up and connect.
+    pub fn web_app(&self) -> &str {
+        self.web_app_url
+            .as_deref()
+            .unwrap_or("the Companion web app")
+    }
+}
+
 impl Config {
     /// The secrets that may sign an ingest delivery for `schema`.
     pub fn ingest_secrets(&self, schema: &str) -> &[Secret] {
@@ -164,6 +194,17 @@ impl Config {
                 })
                 .collect(),
             twilio: twilio(env),
+            telegram: Telegram {
+                bot_token: text(env, "TELEGRAM_BOT_TOKEN").map(Secret::new),
+                webhook_secret: text(env, "TELEGRAM_WEBHOOK_SECRET").map(Secret::new),
+                bot_username: text(env, "TELEGRAM_BOT_USERNAME")
+                    .map(|u| u.trim_start_matches('@').to_string()),
+                api_base_url: text(env, "TELEGRAM_API_BASE_URL")
+                    .map(|u| u.trim_end_matches('/').to_string())
+                    .unwrap_or_else(|| "https://api.telegram.org".into()),
+                timeout_ms: number(env, "TELEGRAM_TIMEOUT_MS", 10_000),
+                web_app_url: text(env, "COMPANION_WEB_APP_URL"),
+            },
             scheduled_subrequests: number(env, "SCHEDULED_SUBREQUESTS", 50),
             sms_lease_seconds: number(env, "SMS_LEASE_SECONDS", 600),
             cors_origins: list(text(env, "CORS_ALLOWED_ORIGINS"), ','),
@@ -194,10 +235,18 @@ impl Config {
                 auth_token: Secret::new("twilio-token"),
                 api_key: None,
                 sender: Some(Sender::From("+15005550006".into())),
-                api_base_url: "http://127.0.0.1:54330".into(),
+                api_base_url: "http://127.0.0.1:8790".into(),
                 webhook_base_url: Some("https://sms.example.com".into()),
                 timeout_ms: 10_000,
             }),
+            telegram: Telegram {
+                bot_token: Some(Secret::new("123456:test-token")),
+                webhook_secret: Some(Secret::new("telegram-secret")),
+                bot_username: Some("CompanionBot".into()),
+                api_base_url: "http://127.0.0.1:8791".into(),
+                timeout_ms: 10_000,
+                web_app_url: Some("https://companion.example.com".into()),
+            },
             scheduled_subrequests: 50,
             sms_lease_seconds: 600,
             cors_origins: Vec::new(),

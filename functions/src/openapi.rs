@@ -374,6 +374,49 @@ pub fn document() -> Value {
                 &["400", "401", "404", "413", "415", "422", "500", "503"]),
         }}),
     );
+    paths.insert(
+        "/webhooks/companion/telegram".into(),
+        json!({"post": {
+            "tags": ["webhooks"], "summary": "Telegram Bot API updates for Companion's bot: every kind answered 2xx, once per update_id",
+            "operationId": "webhook_telegram",
+            "security": [{"telegramSecret": []}],
+            "requestBody": {"required": true, "content": json_content(json!({
+                "type": "object", "required": ["update_id"],
+                "properties": {"update_id": {"type": "integer"}, "message": {"type": "object"}, "my_chat_member": {"type": "object"}},
+                "additionalProperties": true
+            }))},
+            "responses": responses("200", json!({"description": "Handled. The body is empty, or a `sendMessage` reply Telegram executes: `{\"method\": \"sendMessage\", \"chat_id\": …, \"text\": …}`.",
+                "content": json_content(json!({"type": "object"}))}),
+                &["400", "401", "413", "415", "500", "503"]),
+        }}),
+    );
+    let caller_op = |summary: &str, id: &str, ok: &str, ok_description: &str, problems: &[&str]| {
+        json!({
+            "tags": ["companion"], "summary": summary, "operationId": id,
+            "security": [{"bearerAuth": []}],
+            "responses": responses(ok, json!({"description": ok_description}), problems),
+        })
+    };
+    paths.insert(
+        "/v1/companion/profile".into(),
+        json!({"post": caller_op("The caller's Companion profile, created on first call (ensure_profile)",
+            "companion_profile", "200", "The caller's companion.users row.", &["401", "403", "500", "503"])}),
+    );
+    paths.insert(
+        "/v1/companion/onboarding/complete".into(),
+        json!({"post": caller_op("Completes the caller's onboarding (complete_onboarding, one transaction)",
+            "companion_complete_onboarding", "200", "The completed onboarding row.", &["401", "403", "404", "500", "503"])}),
+    );
+    paths.insert(
+        "/v1/companion/telegram/link".into(),
+        json!({
+            "post": caller_op("A single-use deep link that connects the Telegram account opening it (15 minutes)",
+                "companion_telegram_link", "201", "`{\"url\": \"https://t.me/<bot>?start=<token>\", \"expires_at\": …}`",
+                &["401", "403", "404", "500", "503"]),
+            "delete": caller_op("Disconnects the caller's Telegram account",
+                "companion_telegram_unlink", "204", "Disconnected.", &["401", "403", "404", "500", "503"]),
+        }),
+    );
     let tags: Vec<Value> = registered
         .iter()
         .map(|s| json!({"name": s, "description": format!("Records of the `{s}` schema")}))
@@ -395,6 +438,7 @@ pub fn document() -> Value {
                 "scoreappSecret": {"type": "apiKey", "in": "header", "name": "X-Webhook-Secret", "description": "The secret configured in ScoreApp (also accepted as `?secret=`)."},
                 "scoreappBearer": {"type": "http", "scheme": "bearer", "description": "The ScoreApp secret as a bearer token."},
                 "standardWebhook": {"type": "apiKey", "in": "header", "name": "webhook-signature", "description": "Standard Webhooks HMAC-SHA256 signature with a whsec_ secret."},
+                "telegramSecret": {"type": "apiKey", "in": "header", "name": "X-Telegram-Bot-Api-Secret-Token", "description": "The secret_token given to setWebhook (TELEGRAM_WEBHOOK_SECRET)."},
                 "twilioSignature": {"type": "apiKey", "in": "header", "name": "X-Twilio-Signature", "description": "Twilio's request signature: base64 HMAC-SHA1, keyed by the auth token, of the URL Twilio called followed by the sorted POST parameters."}
             }
         }
@@ -443,8 +487,11 @@ mod tests {
         let mut seen = 0;
         for (path, item) in paths {
             for (method, op) in item.as_object().unwrap() {
-                // Twilio's form-bodied webhooks have no JSON to be malformed.
-                if op["requestBody"]["content"]["application/json"].is_object() {
+                // Twilio's form-bodied webhooks have no JSON to be malformed, and Telegram's
+                // webhook acknowledges every update it can read (never 422: Telegram would retry).
+                if op["requestBody"]["content"]["application/json"].is_object()
+                    && path != "/webhooks/companion/telegram"
+                {
                     seen += 1;
                     for status in ["400", "422"] {
                         assert!(

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rowgate_core::jwt::es256_test_support::Es256TestKey;
 use serde_json::{json, Value};
 
+mod http_standin;
+pub mod telegram;
 pub mod twilio;
 
 /// The Supabase CLI's local JWT secret (scripts/env.sh).
@@ -29,12 +31,25 @@ pub const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TWILIO_AUTH_TOKEN: &str = "rowgate-local-twilio-auth-token";
 pub const TWILIO_FROM_NUMBER: &str = "+15005550006";
 
+/// The local Telegram bot (scripts/env.sh), as the Worker's .dev.vars hold it.
+pub const TELEGRAM_BOT_TOKEN: &str = "123456789:rowgate-local-telegram-bot-token";
+pub const TELEGRAM_WEBHOOK_SECRET: &str = "rowgate-local-telegram-webhook-secret";
+pub const TELEGRAM_BOT_USERNAME: &str = "RowgateCompanionBot";
+
+/// The port the Worker's `TELEGRAM_API_BASE_URL` points at, where the tests run the stand-in.
+pub fn telegram_port() -> u16 {
+    std::env::var("ROWGATE_TELEGRAM_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8791)
+}
+
 /// The port the Worker's `TWILIO_API_BASE_URL` points at, where the tests run the stand-in.
 pub fn twilio_port() -> u16 {
     std::env::var("ROWGATE_TWILIO_PORT")
         .ok()
         .and_then(|p| p.parse().ok())
-        .unwrap_or(54330)
+        .unwrap_or(8790)
 }
 
 pub fn worker_url() -> String {

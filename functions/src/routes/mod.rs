@@ -1,9 +1,11 @@
 //! Routing: which handler answers which method and path. Handlers only extract, call the core,
 //! call the PostgREST adapter and map.
 
+mod companion;
 mod health;
 mod openapi;
 mod records;
+mod telegram;
 mod twilio;
 mod webhooks;
 
@@ -29,6 +31,23 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
         (["openapi.json"], "GET") => openapi::get(),
         (["openapi.json"], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),
 
+        // Companion's operations, before the record API's `/v1/{schema}/{table}`.
+        (["v1", "companion", "profile"], "POST") => companion::profile(req, ctx).await,
+        (["v1", "companion", "profile"], _) => Err(ApiError::MethodNotAllowed { allowed: "POST" }),
+        (["v1", "companion", "onboarding", "complete"], "POST") => {
+            companion::complete_onboarding(req, ctx).await
+        }
+        (["v1", "companion", "onboarding", "complete"], _) => {
+            Err(ApiError::MethodNotAllowed { allowed: "POST" })
+        }
+        (["v1", "companion", "telegram", "link"], "POST") => companion::create_link(req, ctx).await,
+        (["v1", "companion", "telegram", "link"], "DELETE") => {
+            companion::delete_link(req, ctx).await
+        }
+        (["v1", "companion", "telegram", "link"], _) => Err(ApiError::MethodNotAllowed {
+            allowed: "POST, DELETE",
+        }),
+
         (["v1", schema, table], method) => {
             let def = records::table(schema, table)?;
             match method {
@@ -51,6 +70,10 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
 
         (["webhooks", "dyniq", "scoreapp"], "POST") => webhooks::scoreapp(req, ctx).await,
         (["webhooks", "dyniq", "scoreapp"], _) => {
+            Err(ApiError::MethodNotAllowed { allowed: "POST" })
+        }
+        (["webhooks", "companion", "telegram"], "POST") => telegram::webhook(req, ctx).await,
+        (["webhooks", "companion", "telegram"], _) => {
             Err(ApiError::MethodNotAllowed { allowed: "POST" })
         }
         (["webhooks", "yachtparty", "twilio", "sms"], "POST") => twilio::sms(req, ctx).await,

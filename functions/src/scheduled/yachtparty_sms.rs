@@ -6,8 +6,8 @@
 //!    their SID. Never sent again: their outcome is unknown. (pg_cron runs it too.)
 //! 2. `claim_due_messages(n)`: the database picks what may go now (quiet hours in the user's
 //!    zone, daily and hourly budgets, sequences whole) and hands each row over with the id of
-//!    the outbound message it created. `n` is sized to the run's subrequest limit: each message
-//!    costs two subrequests (Twilio, then the report), the run two more.
+//!    the outbound message it created. `n` is sized to the job's share of the run's subrequest
+//!    limit: each message costs two subrequests (Twilio, then the report), the job two more.
 //! 3. Each row, in the claim's order: `POST /2010-04-01/Accounts/{sid}/Messages.json` with HTTP
 //!    Basic, `StatusCallback` carrying the message id; then one report:
 //!    - a SID came back: `record_message_sent`;
@@ -33,15 +33,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::Date;
 
+use super::claim_limit;
 use crate::config::{Config, Twilio};
 use crate::db::{self, As};
 use crate::fetch::{self, FetchError, Outbound};
 
 const SCHEMA: &str = "yachtparty";
-/// Subrequests a run makes besides its messages: the lease sweep and the claim.
-const FIXED_SUBREQUESTS: u32 = 2;
-/// Subrequests per message: Twilio, then the report.
-const PER_MESSAGE: u32 = 2;
 /// A row is not sent when less than this is left of its lease: Twilio's answer and the report
 /// must land before `fail_stuck_messages` may settle it.
 const LEASE_MARGIN_MS: u64 = 60_000;
@@ -109,14 +106,9 @@ async fn rpc(cfg: &Config, function: &str, params: serde_json::Value) -> Result<
         .map_err(|e| format!("{function}: {e:?}"))
 }
 
-/// How many rows one run may claim within its subrequest limit.
-pub fn claim_limit(subrequests: u32) -> u32 {
-    subrequests.saturating_sub(FIXED_SUBREQUESTS) / PER_MESSAGE
-}
-
-/// One run of the sender. `Err` only when the run could not start (sweep or claim failed);
-/// what went wrong with single messages is in the report.
-pub async fn run(cfg: &Config) -> Result<Report, String> {
+/// One run of the sender with `subrequests` to spend. `Err` only when the run could not start
+/// (sweep or claim failed); what went wrong with single messages is in the report.
+pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
     let mut report = Report::default();
     let Some(twilio) = cfg.twilio.as_ref() else {
         report.skipped =
@@ -129,7 +121,7 @@ pub async fn run(cfg: &Config) -> Result<Report, String> {
         );
         return Ok(report);
     }
-    let limit = claim_limit(cfg.scheduled_subrequests);
+    let limit = claim_limit(subrequests);
     if limit == 0 {
         report.skipped = Some("SCHEDULED_SUBREQUESTS leaves no room for a message");
         return Ok(report);
@@ -338,15 +330,6 @@ fn outcome_detail(outcome: &SendOutcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_run_claims_what_its_subrequests_allow() {
-        // Free plan: 50 subrequests = the sweep, the claim and 24 messages of two each.
-        assert_eq!(claim_limit(50), 24);
-        assert_eq!(claim_limit(1000), 499);
-        assert_eq!(claim_limit(3), 0);
-        assert_eq!(claim_limit(0), 0);
-    }
 
     #[test]
     fn a_claimed_row_reads_from_claim_due_messages_columns() {
