@@ -153,6 +153,23 @@ fn postgrest_down_is_a_503_with_retry_after_and_nothing_half_written() {
     );
     unavailable(&a);
 
+    // A Telegram update: 503 with Retry-After, which Telegram retries.
+    let a = call(
+        "POST",
+        &format!("{}/webhooks/companion/telegram", worker_url()),
+        &[
+            ("content-type", "application/json"),
+            ("x-telegram-bot-api-secret-token", TELEGRAM_WEBHOOK_SECRET),
+        ],
+        Some(
+            &json!({"update_id": 7, "message": {"message_id": 1, "date": 1,
+                "from": {"id": 5, "is_bot": false, "first_name": "A"},
+                "chat": {"id": 5, "type": "private"}, "text": "/help"}})
+            .to_string(),
+        ),
+    );
+    unavailable(&a);
+
     assert!(
         start_db_and_postgrest(),
         "scripts/local.sh db failed to restart PostgREST"
