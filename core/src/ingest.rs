@@ -185,6 +185,12 @@ pub fn parse(schema: &str, body: &[u8]) -> Result<Batch, ValidationErrors> {
             return Err(errors);
         }
     };
+    // Every ingested record goes through write_records, which needs a field to write.
+    if let Err(empty) = def.check_records_carry_fields(&shaped) {
+        for e in empty {
+            errors.push(e);
+        }
+    }
     if let Some(key) = key {
         if let Err(duplicates) = def.check_distinct_keys(&shaped, key) {
             for e in duplicates {

@@ -978,6 +978,44 @@ impl TableDef {
         self.upsert_keys().map(|k| k.join(",")).collect()
     }
 
+    /// Refuses records that carry no field at all, for writes through `write_records` (an upsert,
+    /// a signed ingest), which cannot tell such a record's columns and refuses it. A table whose
+    /// every column has a default takes `{}` as a plain insert, so shaping lets it through; this
+    /// is the write's own rule. Code [`code::EMPTY`] on the body (field `""`), with the index in
+    /// a batch.
+    ///
+    /// ```
+    /// let onboarding = rowgate_core::registry::table("companion", "onboarding").unwrap();
+    /// let batch = onboarding.shape_insert_many(br#"[{"current_step": "goals"}, {}]"#).unwrap();
+    /// let errors = onboarding.check_records_carry_fields(&batch).unwrap_err();
+    /// assert_eq!((errors.as_slice()[0].code, errors.as_slice()[0].index), ("empty", Some(1)));
+    /// ```
+    pub fn check_records_carry_fields(
+        &self,
+        records: &[InsertRecord],
+    ) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        for (index, record) in records.iter().enumerate() {
+            let carries = self
+                .columns()
+                .iter()
+                .any(|c| !matches!(record.field_json(c.name), FieldJson::Absent));
+            if !carries {
+                let e = FieldError::new(
+                    "",
+                    code::EMPTY,
+                    "an upsert or an ingested record must carry at least one field",
+                );
+                errs.push(if records.len() > 1 {
+                    e.at_index(index)
+                } else {
+                    e
+                });
+            }
+        }
+        errs.into_result(())
+    }
+
     /// Refuses an upsert batch in which two records have the same values for the conflict key
     /// `key`: PostgreSQL would refuse the whole statement ("cannot affect row a second time").
     /// Each later duplicate gets an error on every column of the key, code

@@ -341,9 +341,12 @@ pub fn parse_command(text: &str) -> Option<Command> {
 pub fn parse_update(body: &[u8]) -> Result<Update, TelegramError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| TelegramError::NotJson)?;
     let update = value.as_object().ok_or(TelegramError::NotAnUpdate)?;
+    // Telegram's update identifiers are positive ("start from a certain positive number and
+    // increase sequentially"): anything else is no update of theirs.
     let update_id = update
         .get("update_id")
         .and_then(Value::as_i64)
+        .filter(|id| *id > 0)
         .ok_or(TelegramError::NotAnUpdate)?;
     let kind = if let Some(message) = update.get("message") {
         message_kind(message)
@@ -374,7 +377,17 @@ fn string(object: &Map<String, Value>, name: &str) -> Option<String> {
         .get(name)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
-        .map(String::from)
+        .map(without_nul)
+}
+
+/// `text` with each NUL character replaced by U+FFFD: no PostgreSQL text can hold a NUL, and a
+/// message is better stored with a visible replacement than refused (Telegram would retry it).
+fn without_nul(text: &str) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The private chat's id and its user: `Err` with the reason to ignore the update otherwise.
@@ -396,6 +409,10 @@ fn private_sender(object: &Map<String, Value>) -> Result<(i64, Sender), &'static
         .and_then(Value::as_object)
         .ok_or("no sender")?;
     let id = int(from, "id").ok_or("malformed message")?;
+    // A person's id is positive; negative ids are groups and channels.
+    if id <= 0 {
+        return Err("not a user");
+    }
     if from.get("is_bot").and_then(Value::as_bool) == Some(true) {
         return Err("sent by a bot");
     }
@@ -421,9 +438,15 @@ fn message_kind(message: &Value) -> UpdateKind {
     let (Some(message_id), Some(date)) = (int(message, "message_id"), int(message, "date")) else {
         return ignored("malformed message");
     };
+    // The Bot API's message_id is a 32-bit integer (the column's type).
+    if i32::try_from(message_id).is_err() {
+        return ignored("message_id out of range");
+    }
     let Some(text) = message.get("text").and_then(Value::as_str) else {
         return ignored("not a text message");
     };
+    let text = without_nul(text);
+    let text = text.as_str();
     if let Some(command) = parse_command(text) {
         UpdateKind::Command {
             chat_id,
@@ -1811,5 +1834,37 @@ mod tests {
             redact_tokens("at 12:30:00, chat 1111111: not found"),
             "at 12:30:00, chat 1111111: not found"
         );
+    }
+
+    #[test]
+    fn updates_no_telegram_would_send_are_refused_or_ignored_not_stored() {
+        let text = |update_id: i64, from: i64, message_id: i64, text: &str| {
+            serde_json::json!({"update_id": update_id, "message": {"message_id": message_id,
+                "date": 1, "from": {"id": from, "is_bot": false}, "chat": {"id": from, "type": "private"},
+                "text": text}})
+            .to_string()
+        };
+        for update_id in [0, -7] {
+            assert!(matches!(
+                parse_update(text(update_id, 5, 1, "hi").as_bytes()),
+                Err(TelegramError::NotAnUpdate)
+            ));
+        }
+        let ignored = |body: String| {
+            matches!(
+                parse_update(body.as_bytes()).unwrap().kind,
+                UpdateKind::Ignored { .. }
+            )
+        };
+        assert!(ignored(text(1, -5551, 1, "/start abc")));
+        assert!(ignored(text(1, 5, 2_147_483_648, "hi")));
+        let UpdateKind::Text { text: stored, .. } =
+            parse_update(text(1, 5, 1, "a\u{0}b").as_bytes())
+                .unwrap()
+                .kind
+        else {
+            panic!("a text")
+        };
+        assert_eq!(stored, "a\u{FFFD}b");
     }
 }

@@ -97,6 +97,8 @@ pub fn insert_request(
     Ok(match (&q.on_conflict, shaped) {
         (Some(key), _) => {
             let key: Vec<&str> = key.split(',').collect();
+            def.check_records_carry_fields(shaped.records())
+                .map_err(ApiError::Validation)?;
             def.check_distinct_keys(shaped.records(), &key)
                 .map_err(ApiError::Validation)?;
             let params = WriteRecords {
