@@ -5305,7 +5305,6 @@ fn tg_expect(wire: &Wire, env: &Env) -> TgExpect {
         TgKind::Command(c) => {
             e.reply = Some(true);
             e.what = format!("{c} from {sender}");
-
         }
         TgKind::Text(text) => {
             e.what = format!("a private text from {sender}");
