@@ -427,17 +427,38 @@ mod tests {
             (400, "22P02"),
             (400, "22007"),
             (400, "22023"),
+            (400, "55000"),
             (400, "PGRST100"),
             (400, "21000"),
             (500, "P0001"),
             (500, ""),
         ] {
             let e = classify(status, &body(code, "the database's own words"), &[leads()]);
-            let DbError::Other { cause } = &e else {
+            // A function's own refusal keeps its code, for routes that pass on a sender's words;
+            // either way it answers as a server fault.
+            let (DbError::Other { cause } | DbError::Raised { cause, .. }) = &e else {
                 panic!("{status} {code}: {e:?}")
             };
             assert!(cause.contains(code) && cause.contains("the database's own words"));
+            assert_eq!(
+                matches!(e, DbError::Raised { .. }),
+                matches!(code, "22023" | "55000"),
+                "{code}"
+            );
+            assert_eq!(crate::error::ApiError::from(e).status(), 500);
         }
+    }
+
+    #[test]
+    fn a_function_finding_nothing_is_not_found() {
+        let e = classify(400, &body("P0002", "no queued message 42"), &[leads()]);
+        let DbError::NotFound { detail } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            !detail.contains("42"),
+            "the database's words stay in the log: {detail}"
+        );
     }
 
     #[test]
