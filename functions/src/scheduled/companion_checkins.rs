@@ -22,17 +22,17 @@
 //!
 //! The bot token is part of every Bot API URL: no URL, request or token reaches a log line.
 
-use rowgate_core::table::TableDef;
 use rowgate_core::telegram::{self, SendOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::Date;
 
-use super::claim_limit;
+use super::{claim_limit, rpc};
 use crate::config::Config;
-use crate::db::{self, As};
 use crate::fetch::{self, FetchError, Outbound};
 
+/// The tables this job's functions write, for naming a violation.
+const TABLES: &[&str] = &["scheduled_messages", "conversations", "messages", "users"];
 const SCHEMA: &str = "companion";
 /// A temporary failure (5xx, our token refused) is tried again after this long.
 const TEMPORARY_RETRY_SECONDS: u32 = 60;
@@ -81,27 +81,6 @@ impl Report {
     }
 }
 
-fn table(name: &str) -> Result<&'static TableDef, String> {
-    rowgate_core::registry::table(SCHEMA, name)
-        .ok_or_else(|| format!("{SCHEMA}.{name} is not registered"))
-}
-
-async fn rpc(cfg: &Config, function: &str, params: serde_json::Value) -> Result<String, String> {
-    let client =
-        db::client(cfg, SCHEMA, As::ServiceRole).map_err(|e| format!("{function}: {e:?}"))?;
-    let request = client.rpc(function, params.to_string()).build();
-    let tables = [
-        table("scheduled_messages")?,
-        table("conversations")?,
-        table("messages")?,
-        table("users")?,
-    ];
-    db::send(cfg, request, &tables)
-        .await
-        .map(|answer| answer.body)
-        .map_err(|e| format!("{function}: {e:?}"))
-}
-
 /// One run with `subrequests` to spend.
 pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
     let mut report = Report::default();
@@ -117,6 +96,8 @@ pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
     let lease_ms = u64::from(cfg.sms_lease_seconds) * 1000;
     let settled = rpc(
         cfg,
+        SCHEMA,
+        TABLES,
         "fail_stuck_scheduled_messages",
         json!({"p_lease": format!("{} seconds", cfg.sms_lease_seconds)}),
     )
@@ -124,7 +105,14 @@ pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
     report.settled_by_lease = settled.trim().parse().unwrap_or_default();
 
     let claimed_at = Date::now().as_millis();
-    let rows = rpc(cfg, "claim_scheduled_messages", json!({"p_limit": limit})).await?;
+    let rows = rpc(
+        cfg,
+        SCHEMA,
+        TABLES,
+        "claim_scheduled_messages",
+        json!({"p_limit": limit}),
+    )
+    .await?;
     let rows: Vec<Claimed> =
         serde_json::from_str(&rows).map_err(|e| format!("claim_scheduled_messages' rows: {e}"))?;
     report.claimed = rows.len();
@@ -208,7 +196,7 @@ pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
                 )
             }
         };
-        if let Err(cause) = rpc(cfg, function, params).await {
+        if let Err(cause) = rpc(cfg, SCHEMA, TABLES, function, params).await {
             report.unreported += 1;
             worker::console_error!(
                 "{}",

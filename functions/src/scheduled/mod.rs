@@ -10,6 +10,8 @@ mod yachtparty_sms;
 use serde_json::json;
 use worker::{Date, Env, ScheduledEvent};
 
+use crate::config::Config;
+use crate::db::{self, As};
 use crate::http;
 
 /// Subrequests a job makes besides its messages: the lease sweep and the claim.
@@ -20,6 +22,31 @@ const PER_MESSAGE: u32 = 2;
 /// How many rows a job may claim with `subrequests` to spend.
 pub fn claim_limit(subrequests: u32) -> u32 {
     subrequests.saturating_sub(FIXED_SUBREQUESTS) / PER_MESSAGE
+}
+
+/// Calls `schema`'s `function` as the service role, naming the constraints of `tables` in a
+/// violation; the answer's body, or the cause for the job's log line.
+async fn rpc(
+    cfg: &Config,
+    schema: &str,
+    tables: &[&str],
+    function: &str,
+    params: serde_json::Value,
+) -> Result<String, String> {
+    let defs = tables
+        .iter()
+        .map(|name| {
+            rowgate_core::registry::table(schema, name)
+                .ok_or_else(|| format!("{schema}.{name} is not registered"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let client =
+        db::client(cfg, schema, As::ServiceRole).map_err(|e| format!("{function}: {e:?}"))?;
+    let request = client.rpc(function, params.to_string()).build();
+    db::send(cfg, request, &defs)
+        .await
+        .map(|answer| answer.body)
+        .map_err(|e| format!("{function}: {e:?}"))
 }
 
 /// One run: every job, then one log line per job with its figures.

@@ -27,17 +27,17 @@
 //! stops sending; the lease then settles what it held (sent if a status callback brought the
 //! SID, else failed with a `message.send_failed` event), and nothing is sent twice.
 
-use rowgate_core::table::TableDef;
 use rowgate_core::twilio::{self, SendOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::Date;
 
-use super::claim_limit;
+use super::{claim_limit, rpc};
 use crate::config::{Config, Twilio};
-use crate::db::{self, As};
 use crate::fetch::{self, FetchError, Outbound};
 
+/// The tables this job's functions write, for naming a violation.
+const TABLES: &[&str] = &["message_queue", "messages", "events"];
 const SCHEMA: &str = "yachtparty";
 /// A row is not sent when less than this is left of its lease: Twilio's answer and the report
 /// must land before `fail_stuck_messages` may settle it.
@@ -85,27 +85,6 @@ impl Report {
     }
 }
 
-fn table(name: &str) -> Result<&'static TableDef, String> {
-    rowgate_core::registry::table(SCHEMA, name)
-        .ok_or_else(|| format!("{SCHEMA}.{name} is not registered"))
-}
-
-/// Calls a `yachtparty` function as the service role; the error is a log line's cause.
-async fn rpc(cfg: &Config, function: &str, params: serde_json::Value) -> Result<String, String> {
-    let client =
-        db::client(cfg, SCHEMA, As::ServiceRole).map_err(|e| format!("{function}: {e:?}"))?;
-    let request = client.rpc(function, params.to_string()).build();
-    let tables = [
-        table("message_queue")?,
-        table("messages")?,
-        table("events")?,
-    ];
-    db::send(cfg, request, &tables)
-        .await
-        .map(|answer| answer.body)
-        .map_err(|e| format!("{function}: {e:?}"))
-}
-
 /// One run of the sender with `subrequests` to spend. `Err` only when the run could not start
 /// (sweep or claim failed); what went wrong with single messages is in the report.
 pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
@@ -130,6 +109,8 @@ pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
 
     let settled = rpc(
         cfg,
+        SCHEMA,
+        TABLES,
         "fail_stuck_messages",
         json!({"p_lease": format!("{} seconds", cfg.sms_lease_seconds)}),
     )
@@ -137,7 +118,14 @@ pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
     report.settled_by_lease = settled.trim().parse().unwrap_or_default();
 
     let claimed_at = Date::now().as_millis();
-    let rows = rpc(cfg, "claim_due_messages", json!({"p_limit": limit})).await?;
+    let rows = rpc(
+        cfg,
+        SCHEMA,
+        TABLES,
+        "claim_due_messages",
+        json!({"p_limit": limit}),
+    )
+    .await?;
     let rows: Vec<Claimed> =
         serde_json::from_str(&rows).map_err(|e| format!("claim_due_messages' rows: {e}"))?;
     report.claimed = rows.len();
@@ -216,7 +204,7 @@ pub async fn run(cfg: &Config, subrequests: u32) -> Result<Report, String> {
                 )
             }
         };
-        if let Err(cause) = rpc(cfg, function, params).await {
+        if let Err(cause) = rpc(cfg, SCHEMA, TABLES, function, params).await {
             report.unreported += 1;
             worker::console_error!(
                 "{}",
