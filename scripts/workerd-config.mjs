@@ -10,6 +10,10 @@
 // binding), overrides .dev.vars and [vars]: the end-to-end tests serve a second Worker this way,
 // e.g. without SUPABASE_JWKS and with SUPABASE_URL at a stand-in key server.
 //
+// ROWGATE_WORKERD_MAIN, a path below the project root of one bundled ES module, serves that module
+// instead of functions/build, with the same bindings: scripts/load.sh serves the JavaScript peer
+// (tests/peer-worker) this way, beside the Worker.
+//
 // Module paths are written relative to the config file, which must live two levels below the
 // project root (capnp `embed` reads files relative to the config).
 import { readFileSync, readdirSync } from "node:fs";
@@ -49,16 +53,23 @@ for (const [name, value] of Object.entries(overrides)) {
   else throw new Error(`ROWGATE_WORKERD_OVERRIDES.${name} must be a string or null`);
 }
 
-// The modules worker-build wrote: the entry (main), the JS glue and the wasm.
+// The modules worker-build wrote: the entry (main), the JS glue and the wasm; or the one bundle
+// of ROWGATE_WORKERD_MAIN.
 const build = join(root, "functions/build");
 const rel = (p) => JSON.stringify(join("../..", p));
-const mainPath = main.replace(/^functions\/build\//, "");
-const modules = [`(name = ${JSON.stringify(mainPath)}, esModule = embed ${rel(main)})`];
-for (const file of readdirSync(build)) {
-  if (file.endsWith(".js") || file.endsWith(".mjs")) {
-    modules.push(`(name = ${JSON.stringify(file)}, esModule = embed ${rel(`functions/build/${file}`)})`);
-  } else if (file.endsWith(".wasm")) {
-    modules.push(`(name = ${JSON.stringify(file)}, wasm = embed ${rel(`functions/build/${file}`)})`);
+const modules = [];
+const bundle = process.env.ROWGATE_WORKERD_MAIN;
+if (bundle) {
+  modules.push(`(name = "main.mjs", esModule = embed ${rel(bundle)})`);
+} else {
+  const mainPath = main.replace(/^functions\/build\//, "");
+  modules.push(`(name = ${JSON.stringify(mainPath)}, esModule = embed ${rel(main)})`);
+  for (const file of readdirSync(build)) {
+    if (file.endsWith(".js") || file.endsWith(".mjs")) {
+      modules.push(`(name = ${JSON.stringify(file)}, esModule = embed ${rel(`functions/build/${file}`)})`);
+    } else if (file.endsWith(".wasm")) {
+      modules.push(`(name = ${JSON.stringify(file)}, wasm = embed ${rel(`functions/build/${file}`)})`);
+    }
   }
 }
 

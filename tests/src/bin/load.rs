@@ -1,45 +1,73 @@
-//! The load program: the same single-record inserts sent through the Worker and straight to
-//! PostgREST, in one run, at the same concurrency; prints requests per second and p50/p99
-//! latency for each target, the Worker/PostgREST throughput ratios, and the gzip size of the
-//! built Worker wasm.
+//! The load program: the one place the project's speed figures come from. In one run it sends
+//! the same work to PostgREST directly, to rowgate's Worker and to the JavaScript peer (the
+//! Worker a Supabase user would write: jose, zod 4, supabase-js; `tests/peer-worker/`), both
+//! Workers served by plain workerd, and prints per case requests per second, p50/p99 latency and
+//! the workerd CPU each request cost, then the ratios the project is held to.
 //!
-//! Targets: PostgREST (`ROWGATE_POSTGREST_URL`), the Worker on `wrangler dev`
-//! (`ROWGATE_WORKER_URL`) and, when `ROWGATE_WORKERD_URL` is set, the same Worker on plain
-//! workerd, the runtime it is deployed on. Each target's requests are split into two halves
-//! sent in the order A B C, then C B A, so that a slow drift of the machine or the table (which
-//! grows as the run inserts) weighs on every target alike.
+//! Cases:
+//! - `insert`: single-lead inserts into `dyniq.leads` (a messy lead as a client sends it through
+//!   the Workers; the same lead already clean, straight to PostgREST);
+//! - `validate`: the same lead through both Workers' dry run (authentication and shaping, no
+//!   PostgREST call);
+//! - `404`: a request that touches nothing, both Workers (the fixed cost of an entry);
+//! - `bulk`: 1,000 leads in one request, through rowgate's Worker and straight to PostgREST;
+//! - cold start: a new workerd process per Worker, timed to its listening socket and to the
+//!   answer of its first insert (the first request on a new isolate).
+//!
+//! Each case's targets run in two halves, A B C then C B A, so a slow drift of the machine or of
+//! the table (which grows as the run inserts) weighs on every target alike. CPU is read from
+//! `/proc/<pid>/task/*/schedstat` of each Worker's workerd process, before and after its half.
 //!
 //! Loopback only, bounded in count and in time:
 //!   bash scripts/load.sh [requests per target] [concurrency] [seconds per target]
-//! (the script starts what is missing and serves the Worker on workerd), or with the stack from
-//! `scripts/local.sh start`:
-//!   cargo run --release -p rowgate-tests --bin load -- [requests] [concurrency] [seconds]
+//! (the script starts what is missing, serves both Workers on workerd and sets the variables
+//! below), or by hand with `ROWGATE_POSTGREST_URL`, `ROWGATE_WORKERD_URL`/`_PID`,
+//! `ROWGATE_PEER_URL`/`_PID` and, for cold starts, `ROWGATE_WORKERD_BIN` and
+//! `ROWGATE_COLD_CONFIGS` (`name=config.capnp=port,…`).
 
 use std::io::Write;
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rowgate_tests::{postgrest_url, worker_url, SERVICE_ROLE_KEY};
+use rowgate_tests::{postgrest_url, SERVICE_ROLE_KEY};
+
+/// The seed's table count across the six apps: what the size projection is for.
+const SEED_TABLES: usize = 60;
+/// Records per bulk request.
+const BULK: usize = 1000;
 
 struct Run {
     ok: usize,
     failed: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// Nanoseconds of CPU the target's process used during the run, when its pid is known.
+    cpu_ns: Option<u64>,
+    first_failure: Option<String>,
 }
 
 impl Run {
     fn rps(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
-    /// Two runs of one target as one: their requests, time and latencies added up.
+    /// CPU per answered request, in milliseconds.
+    fn cpu_ms(&self) -> Option<f64> {
+        self.cpu_ns
+            .filter(|_| self.ok > 0)
+            .map(|ns| ns as f64 / 1e6 / self.ok as f64)
+    }
+    /// Two runs of one target as one: their requests, time, CPU and latencies added up.
     fn merge(mut self, other: Run) -> Run {
         self.ok += other.ok;
         self.failed += other.failed;
         self.elapsed += other.elapsed;
+        self.cpu_ns = self.cpu_ns.zip(other.cpu_ns).map(|(a, b)| a + b);
         self.latencies.extend(other.latencies);
         self.latencies.sort();
+        self.first_failure = self.first_failure.or(other.first_failure);
         self
     }
 
@@ -52,48 +80,101 @@ impl Run {
     }
 }
 
-/// Where the inserts go, and how they are authenticated there.
-struct Target {
-    name: &'static str,
-    url: String,
-    headers: Vec<(&'static str, String)>,
+/// Nanoseconds on CPU of every thread of `pid` (the kernel's per-task scheduler statistics).
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        total += text
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(total)
 }
 
-impl Target {
-    /// Sends `total` inserts from `concurrency` threads, stopping early at `limit`.
-    fn run(&self, total: usize, concurrency: usize, limit: Duration) -> Run {
-        let (url, headers) = (self.url.as_str(), self.headers.as_slice());
+/// What a request's body is, from its number in the run.
+type BodyFn = dyn Fn(usize) -> Option<String> + Sync;
+
+/// One target of one case: where the requests go, how they are authenticated and what answer
+/// counts as done.
+struct Target<'a> {
+    name: &'static str,
+    method: &'static str,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    body: &'a BodyFn,
+    expect: u16,
+    pid: Option<u32>,
+    /// Records per request (1, or [`BULK`]).
+    records: usize,
+}
+
+impl Target<'_> {
+    /// Sends `total` requests from `concurrency` threads, stopping early at `limit`.
+    /// `offset` numbers the requests, so every body of the run is distinct.
+    fn run(&self, offset: usize, total: usize, concurrency: usize, limit: Duration) -> Run {
         let next = Arc::new(AtomicUsize::new(0));
         let failed = Arc::new(AtomicUsize::new(0));
+        let first_failure = Arc::new(Mutex::new(None));
         let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
+        let cpu_before = self.pid.and_then(cpu_ns);
         let started = Instant::now();
         let deadline = started + limit;
         std::thread::scope(|s| {
             for _ in 0..concurrency {
-                let (next, failed, latencies) = (next.clone(), failed.clone(), latencies.clone());
+                let (next, failed, latencies, first_failure) = (
+                    next.clone(),
+                    failed.clone(),
+                    latencies.clone(),
+                    first_failure.clone(),
+                );
                 s.spawn(move || {
-                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+                    let agent = ureq::AgentBuilder::new()
+                        .timeout(Duration::from_secs(30))
+                        .build();
                     let mut mine = Vec::new();
                     loop {
                         let n = next.fetch_add(1, Ordering::Relaxed);
                         if n >= total || Instant::now() >= deadline {
                             break;
                         }
-                        let body = format!(
-                            r#"{{"platform":"linkedin","hook":"load {n}","topic":"load test","body":"measured insert {n}"}}"#
-                        );
-                        let mut req = agent.post(url);
-                        for (k, v) in headers {
+                        let body = (self.body)(offset + n);
+                        let mut req = agent.request(self.method, &self.url);
+                        for (k, v) in &self.headers {
                             req = req.set(k, v);
                         }
                         let t = Instant::now();
-                        match req.send_string(&body) {
-                            Ok(r) if r.status() == 201 => {
+                        let result = match &body {
+                            Some(b) => req.send_string(b),
+                            None => req.call(),
+                        };
+                        let answer = match result {
+                            Ok(r) => Ok(r),
+                            Err(ureq::Error::Status(_, r)) => Ok(r),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        match answer {
+                            Ok(r) if r.status() == self.expect => {
                                 let _ = r.into_string();
                                 mine.push(t.elapsed());
                             }
-                            _ => {
+                            other => {
                                 failed.fetch_add(1, Ordering::Relaxed);
+                                let why = match other {
+                                    Ok(r) => format!(
+                                        "{} {}",
+                                        r.status(),
+                                        r.into_string().unwrap_or_default()
+                                    ),
+                                    Err(e) => e,
+                                };
+                                first_failure
+                                    .lock()
+                                    .expect("first failure")
+                                    .get_or_insert(why);
                             }
                         }
                     }
@@ -102,18 +183,147 @@ impl Target {
             }
         });
         let elapsed = started.elapsed();
+        let cpu_after = self.pid.and_then(cpu_ns);
         let mut latencies = Arc::try_unwrap(latencies)
             .expect("threads joined")
             .into_inner()
             .expect("lock");
         latencies.sort();
+        let first_failure = first_failure.lock().expect("first failure").take();
         Run {
             ok: latencies.len(),
             failed: failed.load(Ordering::Relaxed),
             elapsed,
             latencies,
+            cpu_ns: cpu_before.zip(cpu_after).map(|(a, b)| b.saturating_sub(a)),
+            first_failure,
         }
     }
+}
+
+/// Runs every target of a case in two interleaved halves after a short warm-up, and prints
+/// them. Returns the merged runs, in the targets' order.
+fn case(
+    title: &str,
+    targets: &[Target],
+    total: usize,
+    concurrency: usize,
+    limit: Duration,
+    offset: &mut usize,
+) -> Vec<Run> {
+    if !wanted(title) {
+        return Vec::new();
+    }
+    // A short warm-up of each, so none pays for cold connections or JIT in the figures.
+    for t in targets {
+        let warm = (concurrency * 4).min(total.max(1));
+        t.run(*offset, warm, concurrency, limit);
+        *offset += warm;
+    }
+    let half = total / 2;
+    let mut first = Vec::new();
+    for t in targets {
+        first.push(t.run(*offset, half, concurrency, limit / 2));
+        *offset += half;
+    }
+    let mut second = Vec::new();
+    for t in targets.iter().rev() {
+        second.push(t.run(*offset, total - half, concurrency, limit / 2));
+        *offset += total - half;
+    }
+    second.reverse();
+    let runs: Vec<Run> = first
+        .into_iter()
+        .zip(second)
+        .map(|(a, b)| a.merge(b))
+        .collect();
+
+    println!();
+    println!("{title}, {total} requests per target, concurrency {concurrency}");
+    println!(
+        "  {:<10} {:>7} {:>6} {:>10} {:>11} {:>8} {:>8} {:>10}",
+        "target", "ok", "failed", "req/s", "records/s", "p50 ms", "p99 ms", "CPU ms/req"
+    );
+    for (t, r) in targets.iter().zip(&runs) {
+        println!(
+            "  {:<10} {:>7} {:>6} {:>10.0} {:>11.0} {:>8.2} {:>8.2} {:>10}",
+            t.name,
+            r.ok,
+            r.failed,
+            r.rps(),
+            r.rps() * t.records as f64,
+            r.percentile(0.50).as_secs_f64() * 1e3,
+            r.percentile(0.99).as_secs_f64() * 1e3,
+            r.cpu_ms().map_or("-".into(), |ms| format!("{ms:.3}")),
+        );
+        if let Some(why) = &r.first_failure {
+            let why: String = why.chars().take(300).collect();
+            println!("    first failure: {why}");
+        }
+    }
+    runs
+}
+
+/// A cold start: a new workerd process serving one Worker. Returns (ms from spawn to a
+/// listening socket, ms of the first insert's answer, CPU ms of the process until then).
+fn cold_start(bin: &str, config: &str, port: u16, body: &str) -> Result<(f64, f64, f64), String> {
+    let mut child = Command::new(bin)
+        .args(["serve", config])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawning {bin}: {e}"))?;
+    let spawned = Instant::now();
+    let result = (|| {
+        let addr = format!("127.0.0.1:{port}");
+        let listening = loop {
+            if TcpStream::connect(&addr).is_ok() {
+                break spawned.elapsed();
+            }
+            if spawned.elapsed() > Duration::from_secs(20) {
+                return Err(format!("{config}: nothing listening on {addr} after 20 s"));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(20))
+            .build();
+        let t = Instant::now();
+        let r = agent
+            .post(&format!("http://{addr}/v1/dyniq/leads"))
+            .set("Authorization", &format!("Bearer {SERVICE_ROLE_KEY}"))
+            .set("Content-Type", "application/json")
+            .send_string(body)
+            .map_err(|e| format!("{config}: first request: {e}"))?;
+        let first = t.elapsed();
+        if r.status() != 201 {
+            return Err(format!("{config}: first request answered {}", r.status()));
+        }
+        let cpu = cpu_ns(child.id()).unwrap_or(0);
+        Ok((
+            listening.as_secs_f64() * 1e3,
+            first.as_secs_f64() * 1e3,
+            cpu as f64 / 1e6,
+        ))
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// Whether a case (named by the first word of its title) is among `ROWGATE_LOAD_CASES`
+/// (`insert,validate,404,bulk,cold`; all when unset).
+fn wanted(title: &str) -> bool {
+    let name = title.split([':', ' ']).next().unwrap_or_default();
+    std::env::var("ROWGATE_LOAD_CASES")
+        .map(|cases| cases.split(',').any(|c| c.trim() == name))
+        .unwrap_or(true)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 /// The built Worker's wasm (worker-build writes `functions/build/index_bg.wasm`).
@@ -137,10 +347,53 @@ fn arg(i: usize, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+fn env_pid(name: &str) -> Option<u32> {
+    std::env::var(name).ok().and_then(|p| p.trim().parse().ok())
+}
+
+/// A lead as a client sends it: stray spaces, mixed case, blanks, a comma list.
+fn messy_lead(tag: &str, n: usize) -> String {
+    format!(
+        r#"{{"email":" Lead.{tag}.{n}@Example.COM ","name":" Ada Lovelace ","phone":"+32 470 12 34 56","company_name":"","industry":" retail ","source":"Quiz","status":"Active","tier":" hot ","lead_score":72,"pain_points":"cash flow, hiring","needs":["automation"," crm "],"urgency":"This Quarter"}}"#
+    )
+}
+
+/// The same lead as the Workers shape it: what a client writing straight to PostgREST sends.
+fn clean_lead(tag: &str, n: usize) -> String {
+    format!(
+        r#"{{"email":"lead.{tag}.{n}@example.com","name":"Ada Lovelace","phone":"+32470123456","company_name":null,"industry":"retail","source":"quiz","status":"active","tier":"HOT","lead_score":72,"pain_points":["cash flow","hiring"],"needs":["automation","crm"],"urgency":"this_quarter"}}"#
+    )
+}
+
+fn array(n: usize, one: impl Fn(usize) -> String) -> String {
+    let mut out = String::with_capacity(BULK * 400);
+    out.push('[');
+    for i in 0..BULK {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&one(n * BULK + i));
+    }
+    out.push(']');
+    out
+}
+
 fn main() {
-    let total = arg(1, 2000);
+    let total = arg(1, 4000);
     let concurrency = arg(2, 16);
     let limit = Duration::from_secs(arg(3, 60) as u64);
+    let layout = std::env::var("ROWGATE_LAYOUT").unwrap_or_else(|_| "shared".into());
+    // Distinct emails in every run of the program (the table keeps earlier runs' leads).
+    let tag: &'static str = Box::leak(
+        format!(
+            "{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_micros()
+        )
+        .into_boxed_str(),
+    );
     let bearer = format!("Bearer {SERVICE_ROLE_KEY}");
     let json = "application/json".to_string();
     let direct_headers = vec![
@@ -151,86 +404,320 @@ fn main() {
         ("Prefer", "return=representation".to_string()),
     ];
     let worker_headers = vec![("Authorization", bearer), ("Content-Type", json)];
-
-    let mut targets = vec![Target {
-        name: "postgrest",
-        url: format!("{}/content_posts", postgrest_url()),
-        headers: direct_headers,
-    }];
-    if let Ok(base) = std::env::var("ROWGATE_WORKERD_URL") {
-        targets.push(Target {
-            name: "workerd",
-            url: format!("{base}/v1/dyniq/content_posts"),
-            headers: worker_headers.clone(),
-        });
-    }
-    targets.push(Target {
-        name: "wrangler",
-        url: format!("{}/v1/dyniq/content_posts", worker_url()),
-        headers: worker_headers,
-    });
-    for t in &targets {
-        assert!(
-            t.url.starts_with("http://127.")
-                || t.url.starts_with("http://localhost")
-                || t.url.starts_with("http://[::1]"),
-            "the load program only targets loopback addresses, not {}",
-            t.url
-        );
-    }
-
-    // A short warm-up of each, so none pays for cold connections or JIT in the figures.
-    for t in &targets {
-        t.run(50, concurrency, limit);
-    }
-    // Two halves per target: A B C, then C B A.
-    let first: Vec<Run> = targets
-        .iter()
-        .map(|t| t.run(total / 2, concurrency, limit / 2))
-        .collect();
-    let mut second: Vec<Run> = targets
-        .iter()
-        .rev()
-        .map(|t| t.run(total - total / 2, concurrency, limit / 2))
-        .collect();
-    second.reverse();
-    let runs: Vec<Run> = first
+    let rowgate = std::env::var("ROWGATE_WORKERD_URL").ok();
+    let rowgate_pid = env_pid("ROWGATE_WORKERD_PID");
+    let peer = std::env::var("ROWGATE_PEER_URL").ok();
+    let peer_pid = env_pid("ROWGATE_PEER_PID");
+    let postgrest = postgrest_url();
+    for url in [Some(&postgrest), rowgate.as_ref(), peer.as_ref()]
         .into_iter()
-        .zip(second)
-        .map(|(a, b)| a.merge(b))
-        .collect();
+        .flatten()
+    {
+        assert!(
+            url.starts_with("http://127.")
+                || url.starts_with("http://localhost")
+                || url.starts_with("http://[::1]"),
+            "the load program only targets loopback addresses, not {url}"
+        );
+    }
+    let Some(rowgate) = rowgate else {
+        eprintln!("ROWGATE_WORKERD_URL is not set: run scripts/load.sh");
+        std::process::exit(2);
+    };
 
-    println!(
-        "single-record inserts into dyniq.content_posts, {total} per target, concurrency {concurrency}"
-    );
-    println!(
-        "{:<10} {:>8} {:>7} {:>10} {:>9} {:>9}",
-        "target", "ok", "failed", "req/s", "p50 ms", "p99 ms"
-    );
-    for (t, r) in targets.iter().zip(&runs) {
-        println!(
-            "{:<10} {:>8} {:>7} {:>10.0} {:>9.2} {:>9.2}",
-            t.name,
-            r.ok,
-            r.failed,
-            r.rps(),
-            r.percentile(0.50).as_secs_f64() * 1e3,
-            r.percentile(0.99).as_secs_f64() * 1e3
-        );
-    }
-    let direct = runs[0].rps();
-    for (t, r) in targets.iter().zip(&runs).skip(1) {
-        println!(
-            "{} / postgrest throughput: {:.2} (target >= 0.70)",
-            t.name,
-            r.rps() / direct
-        );
-    }
-    match wasm_gzip_size() {
-        Some((raw, gz)) => println!(
-            "worker wasm: {raw} bytes, {gz} bytes gzip ({:.1} KiB; target <= 1024 KiB)",
-            gz as f64 / 1024.0
+    let messy = move |n: usize| Some(messy_lead(tag, n));
+    let clean = move |n: usize| Some(clean_lead(tag, n));
+    let none = |_: usize| None;
+    let bulk_messy = move |n: usize| Some(array(n, |i| messy_lead(&format!("{tag}b"), i)));
+    let bulk_clean = move |n: usize| Some(array(n, |i| clean_lead(&format!("{tag}c"), i)));
+    let worker = |name, path: &str, base: &str, pid, body: &'static BodyFn, expect| Target {
+        name,
+        method: if expect == 404 { "GET" } else { "POST" },
+        url: format!("{base}{path}"),
+        headers: worker_headers.clone(),
+        body,
+        expect,
+        pid,
+        records: 1,
+    };
+    // Leaked once, so every target can hold them for the whole run.
+    let messy: &'static BodyFn = Box::leak(Box::new(messy));
+    let clean: &'static BodyFn = Box::leak(Box::new(clean));
+    let none: &'static BodyFn = Box::leak(Box::new(none));
+    let bulk_messy: &'static BodyFn = Box::leak(Box::new(bulk_messy));
+    let bulk_clean: &'static BodyFn = Box::leak(Box::new(bulk_clean));
+
+    println!("layout {layout}; rowgate at {rowgate}; the peer at {peer:?}");
+    let mut offset = 0;
+
+    // Single-lead inserts.
+    let mut insert = vec![
+        Target {
+            name: "postgrest",
+            method: "POST",
+            url: format!("{postgrest}/leads"),
+            headers: direct_headers.clone(),
+            body: clean,
+            expect: 201,
+            pid: None,
+            records: 1,
+        },
+        worker(
+            "rowgate",
+            "/v1/dyniq/leads",
+            &rowgate,
+            rowgate_pid,
+            messy,
+            201,
         ),
-        None => println!("worker wasm: not built (run scripts/build-worker.sh)"),
+    ];
+    if let Some(peer) = &peer {
+        insert.push(worker(
+            "peer",
+            "/v1/dyniq/leads",
+            peer,
+            peer_pid,
+            messy,
+            201,
+        ));
+    }
+    let inserts = case(
+        "insert: one lead per request into dyniq.leads",
+        &insert,
+        total,
+        concurrency,
+        limit,
+        &mut offset,
+    );
+
+    // The dry run and the request that touches nothing: where a Worker's CPU goes.
+    let mut validate = vec![worker(
+        "rowgate",
+        "/v1/dyniq/leads/validate",
+        &rowgate,
+        rowgate_pid,
+        messy,
+        200,
+    )];
+    let mut missing = vec![worker(
+        "rowgate",
+        "/no/such/route",
+        &rowgate,
+        rowgate_pid,
+        none,
+        404,
+    )];
+    if let Some(peer) = &peer {
+        validate.push(worker(
+            "peer",
+            "/v1/dyniq/leads/validate",
+            peer,
+            peer_pid,
+            messy,
+            200,
+        ));
+        missing.push(worker("peer", "/no/such/route", peer, peer_pid, none, 404));
+    }
+    let validates = case(
+        "validate: the same lead through the dry run (authenticate and shape, no PostgREST call)",
+        &validate,
+        total,
+        concurrency,
+        limit,
+        &mut offset,
+    );
+    let missings = case(
+        "404: a route that does not exist (the fixed cost of a request)",
+        &missing,
+        total,
+        concurrency,
+        limit,
+        &mut offset,
+    );
+
+    // Bulk: 1,000 leads per request. The Worker sends PostgREST one insert naming the insertable
+    // columns with `Prefer: missing=default`; the direct request is the same.
+    let bulk_requests = (total / 250).max(8);
+    let bulk_concurrency = 2;
+    let mut direct_bulk = direct_headers.clone();
+    for h in &mut direct_bulk {
+        if h.0 == "Prefer" {
+            h.1 = "return=representation,missing=default".into();
+        }
+    }
+    let bulk = vec![
+        Target {
+            name: "postgrest",
+            method: "POST",
+            url: format!(
+                "{postgrest}/leads?columns=email,name,phone,company_name,industry,source,status,tier,lead_score,pain_points,needs,urgency"
+            ),
+            headers: direct_bulk,
+            body: bulk_clean,
+            expect: 201,
+            pid: None,
+            records: BULK,
+        },
+        Target {
+            records: BULK,
+            ..worker(
+                "rowgate",
+                "/v1/dyniq/leads",
+                &rowgate,
+                rowgate_pid,
+                bulk_messy,
+                201,
+            )
+        },
+    ];
+    let mut bulk_offset = 0;
+    let bulks = case(
+        &format!("bulk: {BULK} leads per request"),
+        &bulk,
+        bulk_requests,
+        bulk_concurrency,
+        limit,
+        &mut bulk_offset,
+    );
+
+    // Cold starts: a new workerd process per Worker, alternately.
+    if let (true, Ok(bin), Ok(configs)) = (
+        wanted("cold"),
+        std::env::var("ROWGATE_WORKERD_BIN"),
+        std::env::var("ROWGATE_COLD_CONFIGS"),
+    ) {
+        let configs: Vec<(String, String, u16)> = configs
+            .split(',')
+            .filter_map(|c| {
+                let mut it = c.split('=');
+                Some((
+                    it.next()?.to_string(),
+                    it.next()?.to_string(),
+                    it.next()?.parse().ok()?,
+                ))
+            })
+            .collect();
+        let mut cold: Vec<(String, Vec<(f64, f64, f64)>)> = configs
+            .iter()
+            .map(|(name, _, _)| (name.clone(), Vec::new()))
+            .collect();
+        for round in 0..5 {
+            for (i, (name, config, port)) in configs.iter().enumerate() {
+                let body = messy_lead(&format!("{tag}cold{name}"), round);
+                match cold_start(&bin, config, *port, &body) {
+                    Ok(m) => cold[i].1.push(m),
+                    Err(e) => println!("cold start of {name}: {e}"),
+                }
+            }
+        }
+        println!();
+        println!("cold start: a new workerd process, then its first insert (median of 5)");
+        println!(
+            "  {:<10} {:>14} {:>17} {:>17}",
+            "worker", "listening ms", "first insert ms", "CPU ms until then"
+        );
+        for (name, ms) in &cold {
+            if ms.is_empty() {
+                continue;
+            }
+            println!(
+                "  {:<10} {:>14.1} {:>17.1} {:>17.1}",
+                name,
+                median(ms.iter().map(|m| m.0).collect()),
+                median(ms.iter().map(|m| m.1).collect()),
+                median(ms.iter().map(|m| m.2).collect()),
+            );
+        }
+    }
+
+    // The ratios the project is held to (those whose cases ran).
+    println!();
+    println!("ratios ({layout} layout)");
+    let rps = |runs: &[Run], i: usize| runs.get(i).map(Run::rps);
+    let cpu = |runs: &[Run], i: usize| runs.get(i).and_then(Run::cpu_ms);
+    let line = |what: &str, ratio: Option<f64>, detail: String, target: &str| {
+        if let Some(r) = ratio {
+            println!("  {what:<40} {r:>5.2}{detail} {target}");
+        }
+    };
+    let div = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+    let ms = |a: Option<f64>, b: Option<f64>| {
+        a.zip(b)
+            .map_or(String::new(), |(a, b)| format!(" ({a:.3} / {b:.3} ms)"))
+    };
+    let target_direct = if layout == "split" { 0.95 } else { 0.75 };
+    line(
+        "rowgate / postgrest, insert throughput",
+        div(rps(&inserts, 1), rps(&inserts, 0)),
+        String::new(),
+        &format!("(target >= {target_direct:.2})"),
+    );
+    line(
+        "peer / postgrest, insert throughput",
+        div(rps(&inserts, 2), rps(&inserts, 0)),
+        String::new(),
+        "",
+    );
+    line(
+        "rowgate / peer, insert throughput",
+        div(rps(&inserts, 1), rps(&inserts, 2)),
+        String::new(),
+        "(target >= 1.30)",
+    );
+    line(
+        "rowgate / peer, CPU per insert",
+        div(cpu(&inserts, 1), cpu(&inserts, 2)),
+        ms(cpu(&inserts, 1), cpu(&inserts, 2)),
+        "(target <= 0.50)",
+    );
+    line(
+        "rowgate / peer, CPU per 404",
+        div(cpu(&missings, 0), cpu(&missings, 1)),
+        ms(cpu(&missings, 0), cpu(&missings, 1)),
+        "(target <= 1.00)",
+    );
+    line(
+        "rowgate / peer, CPU per dry run",
+        div(cpu(&validates, 0), cpu(&validates, 1)),
+        ms(cpu(&validates, 0), cpu(&validates, 1)),
+        "",
+    );
+    line(
+        "rowgate / postgrest, bulk records/s",
+        div(rps(&bulks, 1), rps(&bulks, 0)),
+        String::new(),
+        "(target >= 0.80)",
+    );
+    for (name, i, v, m) in [("rowgate", 1, 0, 0), ("peer", 2, 1, 1)] {
+        if let (Some(i), Some(v), Some(m)) =
+            (cpu(&inserts, i), cpu(&validates, v), cpu(&missings, m))
+        {
+            println!(
+                "  {name} CPU per insert {i:.3} ms = entry {m:.3} + authenticate and shape {:.3} + PostgREST call {:.3}",
+                v - m,
+                i - v
+            );
+        }
+    }
+    if let Some(b) = cpu(&bulks, 1) {
+        println!(
+            "  rowgate CPU per bulk request: {b:.1} ms ({:.1} µs per record)",
+            b * 1e3 / BULK as f64
+        );
+    }
+
+    let tables = rowgate_core::registry::all().len();
+    match wasm_gzip_size() {
+        Some((raw, gz)) => {
+            let kib = gz as f64 / 1024.0;
+            println!(
+                "  worker wasm: {raw} bytes, {gz} bytes gzip ({kib:.1} KiB; target <= 1024 KiB) with {tables} tables registered"
+            );
+            println!(
+                "  if every byte grew with the table count, {SEED_TABLES} tables: {:.0} KiB gzip (an upper bound)",
+                kib * SEED_TABLES as f64 / tables as f64
+            );
+        }
+        None => println!("  worker wasm: not built (run scripts/build-worker.sh)"),
     }
 }
