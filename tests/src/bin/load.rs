@@ -264,9 +264,13 @@ fn case(
     runs
 }
 
+/// Milliseconds from spawn to a listening socket, of the first insert's answer, and of the
+/// process's CPU until then.
+type ColdStart = (f64, f64, f64);
+
 /// A cold start: a new workerd process serving one Worker. Returns (ms from spawn to a
 /// listening socket, ms of the first insert's answer, CPU ms of the process until then).
-fn cold_start(bin: &str, config: &str, port: u16, body: &str) -> Result<(f64, f64, f64), String> {
+fn cold_start(bin: &str, config: &str, port: u16, body: &str) -> Result<ColdStart, String> {
     let mut child = Command::new(bin)
         .args(["serve", config])
         .stdin(Stdio::null())
@@ -597,7 +601,7 @@ fn main() {
                 ))
             })
             .collect();
-        let mut cold: Vec<(String, Vec<(f64, f64, f64)>)> = configs
+        let mut cold: Vec<(String, Vec<ColdStart>)> = configs
             .iter()
             .map(|(name, _, _)| (name.clone(), Vec::new()))
             .collect();
