@@ -5,8 +5,9 @@
 
 use std::cell::RefCell;
 
+use crate::http::Request;
 use rowgate_core::jwt::{self, JwtError, JwtVerifier, VerifiedTokens};
-use worker::{Date, Request};
+use worker::Date;
 
 use crate::error::ApiError;
 use crate::fetch::{self, Outbound};
@@ -175,7 +176,7 @@ fn build_verifier(ctx: &Ctx, jwks: Option<&str>) -> JwtVerifier {
 }
 
 fn bearer(req: &Request) -> Result<String, ApiError> {
-    let header = req.headers().get("authorization").ok().flatten();
+    let header = req.header("authorization");
     // An oversized token is refused here, before it is parsed or forwarded (PostgREST refuses
     // large headers outright).
     crate::bearer::bearer_token(header.as_deref())

@@ -1,7 +1,7 @@
-//! The one PostgREST adapter: sends a request built with the `postgrest` crate and turns every
-//! answer into `Ok(DbResponse)` or a typed `DbError`. The crate returns non-2xx answers as `Ok`,
-//! so the status is always checked here, and the database's own text never leaves this module
-//! except in the logged cause of a server fault.
+//! The one PostgREST adapter: describes a request ([`Client`], [`Query`]), sends it, and turns
+//! every answer into `Ok(DbResponse)` or a typed `DbError`. The status is always checked here,
+//! and the database's own text never leaves this module except in the logged cause of a server
+//! fault.
 //!
 //! Who is at fault decides the class. The core checks every record, filter and upsert key before
 //! a request is sent, so what PostgREST still refuses is either the caller's (a unique key already
@@ -10,7 +10,6 @@
 //! a constraint the registry does not know: a logged 500), or nobody's (PostgREST or the database
 //! down, slow or overloaded: 503 with `Retry-After`).
 
-use postgrest::Postgrest;
 use rowgate_core::error::{FieldError, ValidationErrors};
 use rowgate_core::postgrest::violation::{self, ViolationKind};
 use rowgate_core::table::TableDef;
@@ -89,63 +88,192 @@ pub enum As<'a> {
     ServiceRole,
 }
 
+/// PostgREST for one app schema, authenticated as someone: where requests start, as the
+/// `postgrest` crate's `Postgrest` is (`from`, `rpc`), but building the request as the strings
+/// `fetch` takes rather than through reqwest's types (the README's measurement section says
+/// what that bought).
+pub struct Client {
+    base: String,
+    schema: String,
+    apikey: String,
+    authorization: String,
+}
+
 /// A client for one app schema, authenticated as `who`.
-pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Postgrest, DbError> {
-    let service = || {
-        cfg.service_role_key
+pub fn client(cfg: &Config, schema: &str, who: As<'_>) -> Result<Client, DbError> {
+    let token = match who {
+        As::Caller(token) => token,
+        As::ServiceRole => cfg
+            .service_role_key
             .as_ref()
-            .map(|k| k.expose().to_string())
+            .map(|k| k.expose())
             .ok_or_else(|| DbError::Other {
                 cause: "SUPABASE_SERVICE_ROLE_KEY is not set".into(),
-            })
-    };
-    let token = match who {
-        As::Caller(token) => token.to_string(),
-        As::ServiceRole => service()?,
+            })?,
     };
     // Hosted Supabase's gateway wants an `apikey`; the anon key identifies the project.
     let apikey = match &cfg.anon_key {
-        Some(k) => k.expose().to_string(),
-        None => token.clone(),
+        Some(k) => k.expose(),
+        None => token,
     };
     if cfg.postgrest_url.is_empty() {
         return Err(DbError::Other {
             cause: "neither POSTGREST_URL nor SUPABASE_URL is set".into(),
         });
     }
-    Ok(Postgrest::new(cfg.postgrest_url.clone())
-        .schema(schema)
-        .insert_header("apikey", apikey)
-        .insert_header("Authorization", format!("Bearer {token}")))
+    Ok(Client {
+        base: cfg.postgrest_url.trim_end_matches('/').to_string(),
+        schema: schema.to_string(),
+        apikey: apikey.to_string(),
+        authorization: format!("Bearer {token}"),
+    })
 }
 
-/// Sends the request the `postgrest` crate built and checks the answer. `tables` are the
-/// tables whose constraints the request may break (the table written, or those an RPC writes),
-/// for naming the fields of a violation.
+impl Client {
+    /// A request on a table (a read until `insert`, `update` or `delete` says otherwise).
+    pub fn from(&self, table: &str) -> Query {
+        self.request("GET", format!("{}/{table}", self.base))
+    }
+
+    /// A call of one of the schema's functions with its JSON parameters.
+    pub fn rpc(&self, function: &str, params: impl Into<String>) -> Query {
+        let mut q = self.request("POST", format!("{}/rpc/{function}", self.base));
+        q.body = Some(params.into());
+        q
+    }
+
+    fn request(&self, method: &'static str, url: String) -> Query {
+        Query {
+            method,
+            url,
+            has_query: false,
+            schema: self.schema.clone(),
+            headers: vec![
+                ("apikey", self.apikey.clone()),
+                ("Authorization", self.authorization.clone()),
+            ],
+            body: None,
+        }
+    }
+}
+
+/// One PostgREST request: method, URL with its query, headers and JSON body, in the vocabulary
+/// of PostgREST's API (and of the `postgrest` crate, whose headers it sends alike).
+#[derive(Debug)]
+pub struct Query {
+    method: &'static str,
+    url: String,
+    has_query: bool,
+    schema: String,
+    headers: Vec<(&'static str, String)>,
+    body: Option<String>,
+}
+
+impl Query {
+    /// Inserts `body` (a record or an array), answering with the rows written.
+    pub fn insert(self, body: impl Into<String>) -> Self {
+        self.write("POST", Some(body.into()))
+    }
+
+    /// Updates the rows the filters match with `body`, answering with them.
+    pub fn update(self, body: impl Into<String>) -> Self {
+        self.write("PATCH", Some(body.into()))
+    }
+
+    /// Deletes the rows the filters match, answering with them.
+    pub fn delete(self) -> Self {
+        self.write("DELETE", None)
+    }
+
+    fn write(mut self, method: &'static str, body: Option<String>) -> Self {
+        self.method = method;
+        self.body = body;
+        self.header("Prefer", "return=representation")
+    }
+
+    /// Appends query parameters, form-encoded as PostgREST reads them.
+    pub fn query<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
+        for (k, v) in pairs {
+            self.url.push(if self.has_query { '&' } else { '?' });
+            self.has_query = true;
+            self.url
+                .extend(worker::url::form_urlencoded::byte_serialize(
+                    k.as_ref().as_bytes(),
+                ));
+            self.url.push('=');
+            self.url
+                .extend(worker::url::form_urlencoded::byte_serialize(
+                    v.as_ref().as_bytes(),
+                ));
+        }
+        self
+    }
+
+    /// Appends a header (a second `Prefer` adds to the first).
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn method(&self) -> &str {
+        self.method
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+
+    /// Every header as sent: the client's, the request's, then the schema's profile (reads name
+    /// it in `Accept-Profile`, writes and calls in `Content-Profile`) and, with a body, its type.
+    pub fn headers(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> =
+            self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let read = matches!(self.method, "GET" | "HEAD");
+        out.push((
+            if read {
+                "Accept-Profile"
+            } else {
+                "Content-Profile"
+            },
+            &self.schema,
+        ));
+        if !read {
+            out.push(("Content-Type", "application/json"));
+        }
+        out
+    }
+
+    /// The values of one header, in order (names compared without case).
+    #[cfg(test)]
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers()
+            .into_iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+            .collect()
+    }
+}
+
+/// Sends one request and checks the answer. `tables` are the tables whose constraints the
+/// request may break (the table written, or those an RPC writes), for naming the fields of a
+/// violation.
 ///
 /// The request goes out through the runtime's own `fetch` ([`fetch::send`]), with the
-/// configured deadline: reqwest's wasm client adds an `AbortController` per request and
-/// round-trips every response header through `JSON.stringify`, and has no timeout of its own.
+/// configured deadline.
 pub async fn send(
     cfg: &Config,
-    req: reqwest::RequestBuilder,
+    req: Query,
     tables: &[&'static TableDef],
 ) -> Result<DbResponse, DbError> {
-    let built = req.build().map_err(|e| DbError::Other {
-        cause: format!("PostgREST request: {e}"),
-    })?;
-    let mut headers = Vec::with_capacity(built.headers().len());
-    for (name, value) in built.headers() {
-        let value = value.to_str().map_err(|e| DbError::Other {
-            cause: format!("PostgREST request header {name}: {e}"),
-        })?;
-        headers.push((name.as_str(), value));
-    }
     let answer = fetch::send(Outbound {
-        method: built.method().as_str(),
-        url: built.url().as_str(),
-        headers,
-        body: built.body().and_then(|b| b.as_bytes()),
+        method: req.method(),
+        url: req.url(),
+        headers: req.headers(),
+        body: req.body().map(str::as_bytes),
         timeout_ms: cfg.postgrest_timeout_ms,
     })
     .await

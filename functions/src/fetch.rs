@@ -2,9 +2,10 @@
 //! (PostgREST waiting on a locked database, a key server that accepts and never answers) costs a
 //! request at most the configured time, never the whole request budget.
 
-use worker::wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys;
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::web_sys;
 
 /// Why an outbound call got no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,62 +50,73 @@ pub struct Outbound<'a> {
     pub timeout_ms: u32,
 }
 
-/// Sends the request and reads the whole body before the deadline.
-pub async fn send(out: Outbound<'_>) -> Result<Answer, FetchError> {
-    let request = |e: JsValue| FetchError::Request {
-        message: js_message(&e),
-    };
-    let headers = web_sys::Headers::new().map_err(request)?;
-    for (name, value) in &out.headers {
-        headers.append(name, value).map_err(request)?;
-    }
-    let init = web_sys::RequestInit::new();
-    init.set_method(out.method);
-    init.set_headers(&headers);
-    if let Some(bytes) = out.body.filter(|b| !b.is_empty()) {
-        let body = match std::str::from_utf8(bytes) {
-            Ok(text) => JsValue::from_str(text),
-            Err(_) => worker::js_sys::Uint8Array::from(bytes).into(),
-        };
-        init.set_body(&body);
-    }
-    // One signal for the whole exchange: it aborts the body read as well as the wait for headers.
-    let signal = web_sys::AbortSignal::timeout_with_u32(out.timeout_ms);
-    init.set_signal(Some(&signal));
-    let failed = |e: JsValue| {
-        if signal.aborted() {
-            FetchError::Timeout { ms: out.timeout_ms }
-        } else {
-            FetchError::Network {
-                message: js_message(&e),
-            }
-        }
-    };
-    let global: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
-    let resp: web_sys::Response = JsFuture::from(global.fetch_with_str_and_init(out.url, &init))
-        .await
-        .map_err(failed)?
-        .unchecked_into();
-    let status = resp.status();
-    let content_range = resp.headers().get("content-range").ok().flatten();
-    let retry_after = resp.headers().get("retry-after").ok().flatten();
-    let body = JsFuture::from(resp.text().map_err(failed)?)
-        .await
-        .map_err(failed)?
-        .as_string()
-        .unwrap_or_default();
-    Ok(Answer {
-        status,
-        content_range,
-        retry_after,
-        body,
-    })
+#[wasm_bindgen(module = "/src/edge.js")]
+extern "C" {
+    /// `fetch` with a deadline over headers and body; resolves to a [`JsAnswer`], never rejects.
+    #[wasm_bindgen(js_name = send)]
+    fn js_send(
+        method: &str,
+        url: &str,
+        headers: &str,
+        body: &JsValue,
+        timeout_ms: u32,
+    ) -> js_sys::Promise;
+
+    /// What `send` resolves to: the answer, or `failure` ("request", "timeout", "network").
+    type JsAnswer;
+    #[wasm_bindgen(method, getter)]
+    fn status(this: &JsAnswer) -> u16;
+    #[wasm_bindgen(method, getter, js_name = contentRange)]
+    fn content_range(this: &JsAnswer) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = retryAfter)]
+    fn retry_after(this: &JsAnswer) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn body(this: &JsAnswer) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn failure(this: &JsAnswer) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn message(this: &JsAnswer) -> Option<String>;
 }
 
-/// A JS exception's message, for logs.
-fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<worker::js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
+/// Sends the request and reads the whole body before the deadline: one call into JavaScript
+/// (functions/src/edge.js), the headers as one string of lines.
+pub async fn send(out: Outbound<'_>) -> Result<Answer, FetchError> {
+    let mut lines = String::new();
+    for (name, value) in &out.headers {
+        if [name, value].iter().any(|s| s.contains(['\n', '\r'])) {
+            return Err(FetchError::Request {
+                message: format!("header {name} holds a line break"),
+            });
+        }
+        lines.push_str(name);
+        lines.push('\n');
+        lines.push_str(value);
+        lines.push('\n');
+    }
+    let body = match out.body.filter(|b| !b.is_empty()) {
+        None => JsValue::NULL,
+        Some(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => JsValue::from_str(text),
+            Err(_) => js_sys::Uint8Array::from(bytes).into(),
+        },
+    };
+    let promise = js_send(out.method, out.url, &lines, &body, out.timeout_ms);
+    let answer: JsAnswer = JsFuture::from(promise)
+        .await
+        .map_err(|e| FetchError::Network {
+            message: crate::http::js_message(&e),
+        })?
+        .unchecked_into();
+    let message = || answer.message().unwrap_or_default();
+    match answer.failure().as_deref() {
+        None => Ok(Answer {
+            status: answer.status(),
+            content_range: answer.content_range(),
+            retry_after: answer.retry_after(),
+            body: answer.body().unwrap_or_default(),
+        }),
+        Some("timeout") => Err(FetchError::Timeout { ms: out.timeout_ms }),
+        Some("request") => Err(FetchError::Request { message: message() }),
+        Some(_) => Err(FetchError::Network { message: message() }),
+    }
 }

@@ -1,16 +1,182 @@
-//! The HTTP edge: request ids, CORS, body limits, one structured log line per request, and
-//! turning `ApiError` into problem+json.
+//! The HTTP edge: the request and response types every handler uses, request ids, CORS, body
+//! limits, one structured log line per request, and turning `ApiError` into problem+json.
+//!
+//! [`Request`] and [`Response`] sit directly on the runtime's objects: the request's method, URL
+//! and headers are read once each, and a response becomes the runtime's `Response` in one call
+//! to `respond` (functions/src/edge.js), its headers carried as one string. worker-rs's own
+//! types cost more on every request (its request conversion parses `request.cf`, its response
+//! conversion copies the body into a new `Uint8Array` and builds the init object property by
+//! property); the README's measurement section has the figures.
 
 use std::cell::{Cell, RefCell};
+use std::ops::Range;
 use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::Value;
-use worker::{js_sys, Date, Env, Headers, Request, Response, Result};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{js_sys, web_sys, Date, Env};
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::routes;
+
+#[wasm_bindgen(module = "/src/edge.js")]
+extern "C" {
+    /// `new Response(body, {status, headers})`, the headers as "name\nvalue\n" lines.
+    fn respond(status: u16, headers: &str, body: &JsValue) -> web_sys::Response;
+}
+
+/// The request as handlers see it: the runtime's request, its method, URL and path read once.
+pub struct Request {
+    inner: web_sys::Request,
+    headers: web_sys::Headers,
+    method: String,
+    url: String,
+    path: Range<usize>,
+    body_used: bool,
+}
+
+impl Request {
+    pub fn new(inner: web_sys::Request) -> Self {
+        let url = inner.url();
+        let path = path_range(&url);
+        Request {
+            headers: inner.headers(),
+            method: inner.method(),
+            url,
+            path,
+            inner,
+            body_used: false,
+        }
+    }
+
+    /// A request header's value (several of one name joined with ", ", as fetch does).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).ok().flatten()
+    }
+
+    /// The method as the client sent it (upper case for the standard ones, as fetch normalises).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The whole URL, as the runtime serialised it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The path, still percent-encoded, without query or fragment.
+    pub fn path(&self) -> &str {
+        &self.url[self.path.clone()]
+    }
+
+    /// The query string without its `?` (empty when there is none).
+    pub fn query(&self) -> &str {
+        let rest = &self.url[self.path.end..];
+        let rest = rest.strip_prefix('?').unwrap_or("");
+        rest.split('#').next().unwrap_or("")
+    }
+
+    /// The body, read once.
+    pub async fn bytes(&mut self) -> Result<Vec<u8>, String> {
+        if std::mem::replace(&mut self.body_used, true) {
+            return Err("the body was already read".into());
+        }
+        let buffer = self.inner.array_buffer().map_err(|e| js_message(&e))?;
+        let buffer = JsFuture::from(buffer).await.map_err(|e| js_message(&e))?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+/// Where the path of a serialised WHATWG URL lies: from the first `/` after the host to the first
+/// `?` or `#` (special schemes always serialise a path, in which `?` and `#` are encoded).
+fn path_range(url: &str) -> Range<usize> {
+    let start = match url.find("://") {
+        Some(i) => url[i + 3..].find('/').map_or(url.len(), |j| i + 3 + j),
+        None => 0,
+    };
+    let end = url[start..]
+        .find(['?', '#'])
+        .map_or(url.len(), |j| start + j);
+    start..end
+}
+
+/// A JS exception's message, for logs.
+pub fn js_message(e: &JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// An answer under construction: status, header lines, body.
+#[derive(Debug)]
+pub struct Response {
+    status: u16,
+    /// "name\nvalue\n" lines, as `respond` takes them.
+    headers: String,
+    body: Option<String>,
+}
+
+impl Response {
+    /// An answer with no body.
+    pub fn empty(status: u16) -> Self {
+        Response {
+            status,
+            headers: String::new(),
+            body: None,
+        }
+    }
+
+    /// An answer whose body is `body`, of `content_type`.
+    pub fn text(status: u16, content_type: &str, body: String) -> Self {
+        let mut r = Response::empty(status);
+        r.push_header("Content-Type", content_type);
+        r.body = Some(body);
+        r
+    }
+
+    /// An answer whose body is already JSON text (PostgREST's), passed on as it is.
+    pub fn json(status: u16, body: String) -> Self {
+        Response::text(status, "application/json", body)
+    }
+
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Adds a header. A name or value with CR or LF is refused (HTTP forbids them, and they
+    /// would break the lines the headers cross as).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, ApiError> {
+        if [name, value].iter().any(|s| s.contains(['\n', '\r'])) {
+            return Err(ApiError::internal(format!(
+                "response header {name} holds a line break"
+            )));
+        }
+        self.push_header(name, value);
+        Ok(self)
+    }
+
+    fn push_header(&mut self, name: &str, value: &str) {
+        self.headers.push_str(name);
+        self.headers.push('\n');
+        self.headers.push_str(value);
+        self.headers.push('\n');
+    }
+
+    /// The runtime's `Response`, in one call.
+    fn into_js(self) -> web_sys::Response {
+        let body = match &self.body {
+            Some(text) => JsValue::from_str(text),
+            None => JsValue::NULL,
+        };
+        respond(self.status, &self.headers, &body)
+    }
+}
 
 /// What a handler sees of the request.
 pub struct Ctx {
@@ -41,7 +207,7 @@ thread_local! {
 /// A request id: the caller's `X-Request-Id` when it is sane, otherwise a new one made of the
 /// time (ms, hex), this isolate's random tag and its request count.
 fn request_id(req: &Request, now_ms: u64) -> String {
-    if let Ok(Some(id)) = req.headers().get("x-request-id") {
+    if let Some(id) = req.header("x-request-id") {
         if !id.is_empty()
             && id.len() <= 128
             && id
@@ -62,13 +228,9 @@ fn request_id(req: &Request, now_ms: u64) -> String {
 
 /// The query string's pairs, decoded, read straight from the request URL (no full URL parse).
 pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
-    let url = req.inner().url();
-    match url.split_once('?') {
-        Some((_, query)) => worker::url::form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-        None => Vec::new(),
-    }
+    worker::url::form_urlencoded::parse(req.query().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// Now, in Unix seconds, for token and signature time checks.
@@ -76,33 +238,21 @@ pub fn now_unix() -> i64 {
     (Date::now().as_millis() / 1000) as i64
 }
 
-pub fn json_response(status: u16, body: &Value) -> std::result::Result<Response, ApiError> {
-    Response::from_json(body)
-        .map(|r| r.with_status(status))
-        .map_err(ApiError::internal)
+pub fn json_response(status: u16, body: &Value) -> Result<Response, ApiError> {
+    Ok(Response::json(status, body.to_string()))
 }
 
 /// A response whose body is already JSON text (PostgREST's), passed through without re-parsing.
-pub fn raw_json_response(status: u16, body: String) -> std::result::Result<Response, ApiError> {
-    let headers = Headers::new();
-    headers
-        .set("Content-Type", "application/json")
-        .map_err(ApiError::internal)?;
-    Ok(Response::ok(body)
-        .map_err(ApiError::internal)?
-        .with_status(status)
-        .with_headers(headers))
+pub fn raw_json_response(status: u16, body: String) -> Result<Response, ApiError> {
+    Ok(Response::json(status, body))
 }
 
 /// The request body as bytes, refused with 413 above the configured limit. Reads the declared
 /// length first so an oversized body is refused without being buffered.
-pub async fn raw_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<u8>, ApiError> {
+pub async fn raw_body(req: &mut Request, ctx: &Ctx) -> Result<Vec<u8>, ApiError> {
     let limit = ctx.cfg.max_body_bytes;
     let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
+        .header("content-length")
         .and_then(|l| l.parse::<usize>().ok());
     if declared.is_some_and(|l| l > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
@@ -118,13 +268,8 @@ pub async fn raw_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<u
 }
 
 /// A JSON request body: 415 unless the content type is JSON, 413 above the limit.
-pub async fn json_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<u8>, ApiError> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+pub async fn json_body(req: &mut Request, ctx: &Ctx) -> Result<Vec<u8>, ApiError> {
+    let content_type = req.header("content-type").unwrap_or_default();
     let media = content_type
         .split(';')
         .next()
@@ -149,43 +294,36 @@ pub async fn json_body(req: &mut Request, ctx: &Ctx) -> std::result::Result<Vec<
     Ok(body)
 }
 
-/// The problem+json answer for `err`. If even that cannot be built (a header the runtime
-/// refuses), a fixed 500 body that needs nothing that can fail.
+/// The problem+json answer for `err`. If even that cannot be built, a fixed 500 body that needs
+/// nothing that can fail.
 fn problem_response(
     err: &ApiError,
     path: &str,
     request_id: &str,
     origin: Option<&str>,
 ) -> Response {
-    let built = (|| -> Result<Response> {
-        let body = serde_json::to_string(&err.problem(path, request_id))?;
-        let headers = Headers::new();
-        headers.set("Content-Type", "application/problem+json")?;
+    let built = (|| -> Result<Response, ApiError> {
+        let body =
+            serde_json::to_string(&err.problem(path, request_id)).map_err(ApiError::internal)?;
+        let mut response = Response::text(err.status(), "application/problem+json", body);
         for (name, value) in err.headers() {
-            headers.set(name, &value)?;
+            response = response.header(name, &value)?;
         }
-        let response = Response::ok(body)?
-            .with_status(err.status())
-            .with_headers(headers);
-        finish(response, request_id, origin).map_err(|e| worker::Error::RustError(format!("{e:?}")))
+        finish(response, request_id, origin)
     })();
     built.unwrap_or_else(|e| {
         worker::console_error!(
             "{}",
-            serde_json::json!({"level": "error", "request_id": request_id, "msg": "problem response failed", "cause": e.to_string()})
+            serde_json::json!({"level": "error", "request_id": request_id, "msg": "problem response failed", "cause": format!("{e:?}")})
         );
-        let headers = Headers::new();
-        let _ = headers.set("Content-Type", "application/problem+json");
-        Response::from_bytes(FALLBACK_500.as_bytes().to_vec())
-            .map(|r| r.with_status(500).with_headers(headers))
-            .unwrap_or_else(|_| Response::builder().with_status(500).empty())
+        Response::text(500, "application/problem+json", FALLBACK_500.into())
     })
 }
 
 const FALLBACK_500: &str = r#"{"type":"/problems/internal","title":"Internal error","status":500,"detail":"Something went wrong on our side."}"#;
 
 fn cors_origin(cfg: &Config, req: &Request) -> Option<String> {
-    let origin = req.headers().get("origin").ok().flatten()?;
+    let origin = req.header("origin")?;
     cfg.cors_origins
         .iter()
         .any(|o| o == "*" || o.eq_ignore_ascii_case(&origin))
@@ -225,12 +363,13 @@ impl LogLine<'_> {
 
 /// Answers one request. Never an `Err`: the runtime would turn it into a bare 500 with no body
 /// and no log line, so whatever fails here still becomes problem+json and a logged cause.
-pub async fn serve(req: Request, env: Env) -> Response {
+pub async fn serve(req: web_sys::Request, env: Env) -> web_sys::Response {
     let started = Date::now().as_millis();
     let cfg = config(&env);
+    let req = Request::new(req);
     let request_id = request_id(&req, started);
-    let method = req.inner().method();
-    let path = req.path();
+    let method = req.method().to_string();
+    let path = req.path().to_string();
     let origin = cors_origin(&cfg, &req);
 
     let outcome = if method.eq_ignore_ascii_case("OPTIONS") && origin.is_some() {
@@ -256,51 +395,37 @@ pub async fn serve(req: Request, env: Env) -> Response {
         request_id: &request_id,
         method: &method,
         path: &path,
-        status: response.status_code(),
+        status: response.status(),
         ms: Date::now().as_millis().saturating_sub(started),
         cause: cause.as_deref(),
     }
     .write();
-    response
+    response.into_js()
 }
 
 /// A CORS preflight from an allowed origin.
-fn preflight() -> std::result::Result<Response, ApiError> {
-    let headers = Headers::new();
-    for (name, value) in [
-        ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
-        ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),
-        ("Access-Control-Max-Age", "86400"),
-    ] {
-        headers.set(name, value).map_err(ApiError::internal)?;
-    }
-    Ok(Response::empty()
-        .map_err(ApiError::internal)?
-        .with_status(204)
-        .with_headers(headers))
+fn preflight() -> Result<Response, ApiError> {
+    Response::empty(204)
+        .header("Access-Control-Allow-Methods", CORS_ALLOW_METHODS)?
+        .header("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS)?
+        .header("Access-Control-Max-Age", "86400")
 }
 
 /// The headers every answer carries: the request id and, for an allowed origin, CORS.
 fn finish(
-    mut response: Response,
+    response: Response,
     request_id: &str,
     origin: Option<&str>,
-) -> std::result::Result<Response, ApiError> {
-    let headers = response.headers_mut();
-    headers
-        .set("X-Request-Id", request_id)
-        .map_err(ApiError::internal)?;
-    if let Some(origin) = origin {
-        headers
-            .set("Access-Control-Allow-Origin", origin)
-            .and_then(|_| {
-                headers.set(
-                    "Access-Control-Expose-Headers",
-                    "x-request-id, content-range, retry-after",
-                )
-            })
-            .and_then(|_| headers.append("Vary", "Origin"))
-            .map_err(ApiError::internal)?;
+) -> Result<Response, ApiError> {
+    let response = response.header("X-Request-Id", request_id)?;
+    match origin {
+        Some(origin) => response
+            .header("Access-Control-Allow-Origin", origin)?
+            .header(
+                "Access-Control-Expose-Headers",
+                "x-request-id, content-range, retry-after",
+            )?
+            .header("Vary", "Origin"),
+        None => Ok(response),
     }
-    Ok(response)
 }

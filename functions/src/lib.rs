@@ -13,10 +13,12 @@ mod openapi;
 mod routes;
 mod scheduled;
 
-use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{event, web_sys, Context, Env, Result, ScheduleContext, ScheduledEvent};
 
+/// Takes the runtime's request as it is (worker-rs's `Request` would parse `request.cf` and
+/// more on every request) and answers with the runtime's response ([`http::serve`]).
 #[event(fetch)]
-pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+pub async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
     Ok(http::serve(req, env).await)
 }
 

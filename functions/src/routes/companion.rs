@@ -8,11 +8,11 @@
 //!   a CSPRNG, returned as the bot's `https://t.me/<bot>?start=<token>` deep link;
 //! - `DELETE /v1/companion/telegram/link`: `unlink_telegram()`.
 
+use crate::http::{Request, Response};
 use rowgate_core::table::TableDef;
 use rowgate_core::telegram;
 use serde::Deserialize;
 use serde_json::json;
-use worker::{Request, Response};
 
 use crate::auth;
 use crate::db::{self, As};
@@ -35,7 +35,7 @@ async fn as_caller(
 ) -> Result<String, ApiError> {
     let caller = auth::authenticate(req, ctx).await?;
     let client = db::client(&ctx.cfg, SCHEMA, As::Caller(caller.token()))?;
-    let request = client.rpc(function, "{}").build();
+    let request = client.rpc(function, "{}");
     match db::send(&ctx.cfg, request, tables).await {
         Ok(answer) => Ok(answer.body),
         Err(db::DbError::NotFound { .. }) => Err(ApiError::NotFound {
@@ -91,7 +91,5 @@ pub async fn create_link(req: Request, ctx: &Ctx) -> Result<Response, ApiError> 
 /// `DELETE /v1/companion/telegram/link`: 204; the caller's Telegram account is disconnected.
 pub async fn delete_link(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     as_caller(&req, ctx, "unlink_telegram", &[table("users")?]).await?;
-    Ok(Response::empty()
-        .map_err(ApiError::internal)?
-        .with_status(204))
+    Ok(Response::empty(204))
 }

@@ -2,8 +2,8 @@
 //! one real query through PostgREST. 200 when both do; otherwise 503 problem+json with
 //! `Retry-After`, saying which part is down.
 
+use crate::http::Response;
 use serde_json::json;
-use worker::Response;
 
 use crate::db::{self, As, DbError};
 use crate::error::ApiError;
@@ -24,7 +24,9 @@ pub async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
     let probe = match db::client(&ctx.cfg, leads.schema, As::ServiceRole) {
         Ok(client) => db::send(
             &ctx.cfg,
-            client.from(leads.name).select("id").limit(0).build(),
+            client
+                .from(leads.name)
+                .query(&[("select", "id"), ("limit", "0")]),
             &[leads],
         )
         .await

@@ -9,13 +9,13 @@ mod telegram;
 mod twilio;
 mod webhooks;
 
-use worker::{Request, Response};
+use crate::http::{Request, Response};
 
 use crate::error::ApiError;
 use crate::http::Ctx;
 
 pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let path = req.path();
+    let path = req.path().to_string();
     let segments: Vec<&str> = path
         .trim_matches('/')
         .split('/')
@@ -23,7 +23,7 @@ pub async fn dispatch(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
         .collect();
     // The method as the client sent it: worker's `Method` reads any method it does not list
     // (PROPFIND, MKCOL, QUERY, …) as GET, which would answer them as reads.
-    let method = req.inner().method().to_ascii_uppercase();
+    let method = req.method().to_ascii_uppercase();
     match (segments.as_slice(), method.as_str()) {
         (["health"], "GET") => health::get(ctx).await,
         (["health"], _) => Err(ApiError::MethodNotAllowed { allowed: "GET" }),

@@ -4,7 +4,7 @@
 
 use std::cell::OnceCell;
 
-use worker::Response;
+use crate::http::Response;
 
 use crate::error::ApiError;
 use crate::http::raw_json_response;

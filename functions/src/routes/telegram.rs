@@ -11,11 +11,11 @@
 //! is answered with an empty 200. A reply that needs no outbound call is the webhook's answer
 //! (`{"method": "sendMessage", ...}`), which Telegram executes.
 
+use crate::http::{Request, Response};
 use rowgate_core::table::TableDef;
 use rowgate_core::telegram::{self, texts, Command, LinkOutcome, TelegramError, UpdateKind};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{Request, Response};
 
 use crate::config::Telegram;
 use crate::db::{self, As, DbError};
@@ -52,7 +52,7 @@ struct Outcome {
 /// Calls a companion function as the service role and reads its outcome.
 async fn call(ctx: &Ctx, function: &str, params: Value) -> Result<Outcome, ApiError> {
     let client = db::client(&ctx.cfg, SCHEMA, As::ServiceRole)?;
-    let request = client.rpc(function, params.to_string()).build();
+    let request = client.rpc(function, params.to_string());
     let tables = tables()?;
     let answer = match db::send(&ctx.cfg, request, &tables).await {
         Ok(answer) => answer,
@@ -79,16 +79,14 @@ async fn call(ctx: &Ctx, function: &str, params: Value) -> Result<Outcome, ApiEr
 fn answer(reply: Option<Value>) -> Result<Response, ApiError> {
     match reply {
         Some(body) => edge::json_response(200, &body),
-        None => Ok(Response::empty()
-            .map_err(ApiError::internal)?
-            .with_status(200)),
+        None => Ok(Response::empty(200)),
     }
 }
 
 /// `POST /webhooks/companion/telegram`.
 pub async fn webhook(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let bot: &Telegram = &ctx.cfg.telegram;
-    let presented = req.headers().get(telegram::SECRET_HEADER).ok().flatten();
+    let presented = req.header(telegram::SECRET_HEADER);
     telegram::verify_secret(bot.webhook_secret.as_ref(), presented.as_deref()).map_err(rejected)?;
     let bot_id = bot
         .bot_token

@@ -9,10 +9,10 @@
 //! (Twilio adds them without notice: design decision 12). Each delivery is one SQL function,
 //! one transaction, idempotent by Twilio's own ids.
 
+use crate::http::{Request, Response};
 use rowgate_core::secret::constant_time_eq;
 use rowgate_core::table::TableDef;
 use rowgate_core::twilio::{self, TwilioError};
-use worker::{Headers, Request, Response};
 
 use crate::config::Twilio;
 use crate::db::{self, As};
@@ -47,31 +47,20 @@ async fn verified_form(
     ctx: &Ctx,
     twilio: &Twilio,
 ) -> Result<Vec<(String, String)>, ApiError> {
-    if req
-        .headers()
-        .get(twilio::SIGNATURE_SETTINGS_HEADER)
-        .ok()
-        .flatten()
-        .is_some()
-    {
+    if req.header(twilio::SIGNATURE_SETTINGS_HEADER).is_some() {
         return Err(rejected(TwilioError::UnsupportedSignatureSettings));
     }
-    let media = req
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let media = req.header("content-type").unwrap_or_default();
     let media = media.split(';').next().unwrap_or_default().trim();
     if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return Err(ApiError::UnsupportedMediaType {
             expected: "application/x-www-form-urlencoded",
         });
     }
-    let signature = req.headers().get(twilio::SIGNATURE_HEADER).ok().flatten();
+    let signature = req.header(twilio::SIGNATURE_HEADER);
     let body = edge::raw_body(req, ctx).await?;
     let params = twilio::parse_form(&body);
-    let url = twilio::signed_url(twilio.webhook_base_url.as_deref(), &req.inner().url());
+    let url = twilio::signed_url(twilio.webhook_base_url.as_deref(), req.url());
     twilio::verify(&twilio.auth_token, &url, &params, signature.as_deref()).map_err(rejected)?;
     // Signed by this account's token, so the AccountSid is Twilio's word: it must be ours.
     let account_sid = params
@@ -91,15 +80,11 @@ async fn verified_form(
 /// Twilio's "do nothing" answer: the empty TwiML document. Replies are queued and sent by the
 /// scheduled sender, never returned here.
 fn empty_twiml() -> Result<Response, ApiError> {
-    let headers = Headers::new();
-    headers
-        .set("Content-Type", "text/xml; charset=utf-8")
-        .map_err(ApiError::internal)?;
-    Ok(
-        Response::ok(r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#)
-            .map_err(ApiError::internal)?
-            .with_headers(headers),
-    )
+    Ok(Response::text(
+        200,
+        "text/xml; charset=utf-8",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#.into(),
+    ))
 }
 
 /// `POST /webhooks/yachtparty/twilio/sms`: an inbound SMS. `receive_sms` writes the user
@@ -112,9 +97,7 @@ pub async fn sms(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let params = verified_form(&mut req, ctx, twilio).await?;
     let sms = twilio::inbound_sms(&params).map_err(ApiError::Validation)?;
     let client = db::client(&ctx.cfg, SCHEMA, As::ServiceRole)?;
-    let request = client
-        .rpc("receive_sms", db::body(&sms.rpc_params(None))?)
-        .build();
+    let request = client.rpc("receive_sms", db::body(&sms.rpc_params(None))?);
     let tables = [
         table("messages")?,
         table("users")?,
@@ -155,12 +138,10 @@ pub async fn status(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     };
     // Without ?message_id= (a callback URL set some other way) the message is found by its SID.
     let client = db::client(&ctx.cfg, SCHEMA, As::ServiceRole)?;
-    let request = client
-        .rpc(
-            "record_sms_status",
-            db::body(&twilio::status_params(message_id.as_deref(), &callback))?,
-        )
-        .build();
+    let request = client.rpc(
+        "record_sms_status",
+        db::body(&twilio::status_params(message_id.as_deref(), &callback))?,
+    );
     match db::send(&ctx.cfg, request, &[table("messages")?, table("events")?]).await {
         Ok(_) => no_content(),
         Err(db::DbError::NotFound { .. }) => Err(ApiError::NotFound {
@@ -181,7 +162,5 @@ pub async fn status(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
 }
 
 fn no_content() -> Result<Response, ApiError> {
-    Ok(Response::empty()
-        .map_err(ApiError::internal)?
-        .with_status(204))
+    Ok(Response::empty(204))
 }

@@ -3,7 +3,7 @@
 //! each delivery carries an idempotency key that a unique constraint enforces, so a repeated
 //! delivery writes once.
 
-use postgrest::Postgrest;
+use crate::http::{Request, Response};
 use rowgate_core::ingest;
 use rowgate_core::registry::{self, InsertRecord};
 use rowgate_core::scoreapp::{self, Action};
@@ -13,16 +13,15 @@ use rowgate_core::webhook::{
 };
 use serde::Serialize;
 use serde_json::json;
-use worker::{Request, Response};
 
 use super::records::WriteRecords;
 use crate::config;
-use crate::db::{self, As};
+use crate::db::{self, As, Client};
 use crate::error::ApiError;
 use crate::http::{self as edge, Ctx};
 
 fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers().get(name).ok().flatten()
+    req.header(name)
 }
 
 /// A Standard Webhooks header; its absence is a 401 naming it.
@@ -87,19 +86,16 @@ fn table(schema: &str, name: &str) -> Result<&'static TableDef, ApiError> {
 
 /// The request a ScoreApp action makes: `submit_quiz` (lead and response in one transaction), or
 /// the lead alone through `write_records`, which changes only the columns the delivery carries.
-pub fn scoreapp_request(
-    client: &Postgrest,
-    action: Action,
-) -> Result<reqwest::RequestBuilder, ApiError> {
+pub fn scoreapp_request(client: &Client, action: Action) -> Result<db::Query, ApiError> {
     match action {
-        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", db::body(&params)?).build()),
+        Action::SubmitQuiz { params } => Ok(client.rpc("submit_quiz", db::body(&params)?)),
         Action::UpsertLead { lead } => {
             let params = WriteRecords {
                 p_table: "leads",
                 p_records: &[InsertRecord::from(lead)],
                 p_on_conflict: vec!["email"],
             };
-            Ok(client.rpc("write_records", db::body(&params)?).build())
+            Ok(client.rpc("write_records", db::body(&params)?))
         }
         Action::Ignore { .. } => Err(ApiError::internal("an ignored event makes no request")),
     }
@@ -117,17 +113,17 @@ struct Ingest<'a> {
 /// The request a signed delivery makes: `<schema>.ingest`, which records the delivery id and
 /// writes the records (through `write_records`) in one transaction.
 pub fn ingest_request(
-    client: &Postgrest,
+    client: &Client,
     delivery_id: &str,
     batch: &ingest::Batch,
-) -> Result<reqwest::RequestBuilder, ApiError> {
+) -> Result<db::Query, ApiError> {
     let params = Ingest {
         p_delivery_id: delivery_id,
         p_on_conflict: batch.on_conflict.as_deref(),
         p_records: &batch.records,
         p_table: batch.table,
     };
-    Ok(client.rpc("ingest", db::body(&params)?).build())
+    Ok(client.rpc("ingest", db::body(&params)?))
 }
 
 /// `POST /webhooks/{schema}/ingest`: Standard Webhooks-signed records for one table of the
@@ -170,12 +166,12 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
-    fn service(schema: &str) -> Postgrest {
+    fn service(schema: &str) -> Client {
         db::client(&Config::for_tests(), schema, As::ServiceRole).unwrap()
     }
 
-    fn body(r: &reqwest::Request) -> serde_json::Value {
-        serde_json::from_slice(r.body().unwrap().as_bytes().unwrap()).unwrap()
+    fn body(r: &db::Query) -> serde_json::Value {
+        serde_json::from_str(r.body().unwrap()).unwrap()
     }
 
     #[test]
@@ -185,20 +181,11 @@ mod tests {
             br#"{"table": "path_a", "records": [{"user_id": "8c6f1f2e-3b9a-4c1d-9f5e-2a7b6c0d1e3f", "milestone": "Series A"}]}"#,
         )
         .unwrap();
-        let r = ingest_request(&service("walker_os"), "standard-webhooks:msg_1", &batch)
-            .unwrap()
-            .build()
-            .unwrap();
+        let r = ingest_request(&service("walker_os"), "standard-webhooks:msg_1", &batch).unwrap();
         assert_eq!(r.method(), "POST");
-        assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/ingest");
-        assert_eq!(
-            r.headers()["content-profile"].to_str().unwrap(),
-            "walker_os"
-        );
-        assert_eq!(
-            r.headers()["authorization"].to_str().unwrap(),
-            "Bearer service-key"
-        );
+        assert_eq!(r.url(), "http://127.0.0.1:54321/rpc/ingest");
+        assert_eq!(r.header_values("content-profile")[0], "walker_os");
+        assert_eq!(r.header_values("authorization")[0], "Bearer service-key");
         assert_eq!(body(&r)["p_delivery_id"], "standard-webhooks:msg_1");
         assert_eq!(body(&r)["p_table"], "path_a");
     }
@@ -210,17 +197,14 @@ mod tests {
             br#"{"table": "leads", "records": [{"email": " Ada@Example.com "}], "on_conflict": "email"}"#,
         )
         .unwrap();
-        let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_2", &batch)
-            .unwrap()
-            .build()
-            .unwrap();
+        let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_2", &batch).unwrap();
         assert_eq!(
             body(&r),
             json!({"p_delivery_id": "standard-webhooks:msg_2", "p_table": "leads",
                    "p_records": [{"email": "ada@example.com"}], "p_on_conflict": ["email"]})
         );
         assert_eq!(
-            r.body().unwrap().as_bytes().unwrap(),
+            r.body().unwrap().as_bytes(),
             br#"{"p_delivery_id":"standard-webhooks:msg_2","p_on_conflict":["email"],"p_records":[{"email":"ada@example.com"}],"p_table":"leads"}"#
         );
     }
@@ -232,10 +216,7 @@ mod tests {
             br#"{"table": "content_posts", "record": {"platform": "LinkedIn"}}"#,
         )
         .unwrap();
-        let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_3", &batch)
-            .unwrap()
-            .build()
-            .unwrap();
+        let r = ingest_request(&service("dyniq"), "standard-webhooks:msg_3", &batch).unwrap();
         assert_eq!(
             body(&r),
             json!({"p_delivery_id": "standard-webhooks:msg_3", "p_table": "content_posts",
@@ -250,11 +231,8 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(action, Action::UpsertLead { .. }), "{action:?}");
-        let r = scoreapp_request(&service("dyniq"), action)
-            .unwrap()
-            .build()
-            .unwrap();
-        assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/write_records");
+        let r = scoreapp_request(&service("dyniq"), action).unwrap();
+        assert_eq!(r.url(), "http://127.0.0.1:54321/rpc/write_records");
         assert_eq!(
             body(&r),
             json!({"p_table": "leads", "p_records": [{"email": "a@b.co", "phone": "+442079460958"}], "p_on_conflict": ["email"]})
@@ -267,14 +245,11 @@ mod tests {
             br#"{"event_name": "QUIZ_FINISHED", "data": {"id": 7, "email": "A@b.co", "first_name": "Ada", "score": 49.6, "quiz_questions": [{"q": 1}]}}"#,
         )
         .unwrap();
-        let r = scoreapp_request(&service("dyniq"), action)
-            .unwrap()
-            .build()
-            .unwrap();
-        assert_eq!(r.url().as_str(), "http://127.0.0.1:54321/rpc/submit_quiz");
+        let r = scoreapp_request(&service("dyniq"), action).unwrap();
+        assert_eq!(r.url(), "http://127.0.0.1:54321/rpc/submit_quiz");
         // Every parameter, null when the delivery has no value, in the order they always had.
         assert_eq!(
-            r.body().unwrap().as_bytes().unwrap(),
+            r.body().unwrap().as_bytes(),
             br#"{"p_answers":{"quiz_questions":[{"q":1}]},"p_email":"a@b.co","p_name":"Ada","p_phone":null,"p_submission_id":"7","p_total_score":50}"#
         );
     }

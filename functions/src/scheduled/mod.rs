@@ -42,7 +42,7 @@ async fn rpc(
         .collect::<Result<Vec<_>, _>>()?;
     let client =
         db::client(cfg, schema, As::ServiceRole).map_err(|e| format!("{function}: {e:?}"))?;
-    let request = client.rpc(function, params.to_string()).build();
+    let request = client.rpc(function, params.to_string());
     db::send(cfg, request, &defs)
         .await
         .map(|answer| answer.body)

@@ -216,7 +216,7 @@ fn case(
     }
     // A short warm-up of each, so none pays for cold connections or JIT in the figures.
     for t in targets {
-        let warm = (concurrency * 4).min(total.max(1));
+        let warm = (concurrency * 20).min(total.max(1));
         t.run(*offset, warm, concurrency, limit);
         *offset += warm;
     }
@@ -412,10 +412,17 @@ fn main() {
     let rowgate_pid = env_pid("ROWGATE_WORKERD_PID");
     let peer = std::env::var("ROWGATE_PEER_URL").ok();
     let peer_pid = env_pid("ROWGATE_PEER_PID");
+    let floor = std::env::var("ROWGATE_FLOOR_URL").ok();
+    let floor_pid = env_pid("ROWGATE_FLOOR_PID");
     let postgrest = postgrest_url();
-    for url in [Some(&postgrest), rowgate.as_ref(), peer.as_ref()]
-        .into_iter()
-        .flatten()
+    for url in [
+        Some(&postgrest),
+        rowgate.as_ref(),
+        peer.as_ref(),
+        floor.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
     {
         assert!(
             url.starts_with("http://127.")
@@ -485,6 +492,17 @@ fn main() {
             201,
         ));
     }
+    // The floor gets the lead already clean: it passes the body on as it is.
+    if let Some(floor) = &floor {
+        insert.push(worker(
+            "floor",
+            "/v1/dyniq/leads",
+            floor,
+            floor_pid,
+            clean,
+            201,
+        ));
+    }
     let inserts = case(
         "insert: one lead per request into dyniq.leads",
         &insert,
@@ -521,6 +539,16 @@ fn main() {
             200,
         ));
         missing.push(worker("peer", "/no/such/route", peer, peer_pid, none, 404));
+    }
+    if let Some(floor) = &floor {
+        missing.push(worker(
+            "floor",
+            "/no/such/route",
+            floor,
+            floor_pid,
+            none,
+            404,
+        ));
     }
     let validates = case(
         "validate: the same lead through the dry run (authenticate and shape, no PostgREST call)",
@@ -637,65 +665,99 @@ fn main() {
     // The ratios the project is held to (those whose cases ran).
     println!();
     println!("ratios ({layout} layout)");
-    let rps = |runs: &[Run], i: usize| runs.get(i).map(Run::rps);
-    let cpu = |runs: &[Run], i: usize| runs.get(i).and_then(Run::cpu_ms);
-    let line = |what: &str, ratio: Option<f64>, detail: String, target: &str| {
-        if let Some(r) = ratio {
-            println!("  {what:<40} {r:>5.2}{detail} {target}");
+    // A target's run in a case: the runs come in the targets' order.
+    let pick = |targets: &[Target], runs: &[Run], name: &str| -> Option<(f64, Option<f64>)> {
+        let i = targets.iter().position(|t| t.name == name)?;
+        runs.get(i).map(|r| (r.rps(), r.cpu_ms()))
+    };
+    let rps = |targets: &[Target], runs: &[Run], name: &str| pick(targets, runs, name).map(|r| r.0);
+    let cpu =
+        |targets: &[Target], runs: &[Run], name: &str| pick(targets, runs, name).and_then(|r| r.1);
+    let line = |what: &str, a: Option<f64>, b: Option<f64>, show_ms: bool, target: &str| {
+        if let Some((a, b)) = a.zip(b) {
+            let detail = if show_ms {
+                format!(" ({a:.3} / {b:.3} ms)")
+            } else {
+                String::new()
+            };
+            println!("  {what:<40} {:>5.2}{detail} {target}", a / b);
         }
     };
-    let div = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
-    let ms = |a: Option<f64>, b: Option<f64>| {
-        a.zip(b)
-            .map_or(String::new(), |(a, b)| format!(" ({a:.3} / {b:.3} ms)"))
-    };
     let target_direct = if layout == "split" { 0.95 } else { 0.75 };
+    let (ins, miss, val) = (
+        (&insert[..], &inserts[..]),
+        (&missing[..], &missings[..]),
+        (&validate[..], &validates[..]),
+    );
     line(
         "rowgate / postgrest, insert throughput",
-        div(rps(&inserts, 1), rps(&inserts, 0)),
-        String::new(),
+        rps(ins.0, ins.1, "rowgate"),
+        rps(ins.0, ins.1, "postgrest"),
+        false,
         &format!("(target >= {target_direct:.2})"),
     );
     line(
         "peer / postgrest, insert throughput",
-        div(rps(&inserts, 2), rps(&inserts, 0)),
-        String::new(),
+        rps(ins.0, ins.1, "peer"),
+        rps(ins.0, ins.1, "postgrest"),
+        false,
         "",
     );
     line(
         "rowgate / peer, insert throughput",
-        div(rps(&inserts, 1), rps(&inserts, 2)),
-        String::new(),
+        rps(ins.0, ins.1, "rowgate"),
+        rps(ins.0, ins.1, "peer"),
+        false,
         "(target >= 1.30)",
     );
     line(
         "rowgate / peer, CPU per insert",
-        div(cpu(&inserts, 1), cpu(&inserts, 2)),
-        ms(cpu(&inserts, 1), cpu(&inserts, 2)),
+        cpu(ins.0, ins.1, "rowgate"),
+        cpu(ins.0, ins.1, "peer"),
+        true,
         "(target <= 0.50)",
     );
     line(
+        "floor / peer, CPU per insert",
+        cpu(ins.0, ins.1, "floor"),
+        cpu(ins.0, ins.1, "peer"),
+        true,
+        "(a Worker that only passes the insert on)",
+    );
+    line(
         "rowgate / peer, CPU per 404",
-        div(cpu(&missings, 0), cpu(&missings, 1)),
-        ms(cpu(&missings, 0), cpu(&missings, 1)),
+        cpu(miss.0, miss.1, "rowgate"),
+        cpu(miss.0, miss.1, "peer"),
+        true,
         "(target <= 1.00)",
     );
     line(
+        "floor / peer, CPU per 404",
+        cpu(miss.0, miss.1, "floor"),
+        cpu(miss.0, miss.1, "peer"),
+        true,
+        "",
+    );
+    line(
         "rowgate / peer, CPU per dry run",
-        div(cpu(&validates, 0), cpu(&validates, 1)),
-        ms(cpu(&validates, 0), cpu(&validates, 1)),
+        cpu(val.0, val.1, "rowgate"),
+        cpu(val.0, val.1, "peer"),
+        true,
         "",
     );
     line(
         "rowgate / postgrest, bulk records/s",
-        div(rps(&bulks, 1), rps(&bulks, 0)),
-        String::new(),
+        rps(&bulk, &bulks, "rowgate"),
+        rps(&bulk, &bulks, "postgrest"),
+        false,
         "(target >= 0.80)",
     );
-    for (name, i, v, m) in [("rowgate", 1, 0, 0), ("peer", 2, 1, 1)] {
-        if let (Some(i), Some(v), Some(m)) =
-            (cpu(&inserts, i), cpu(&validates, v), cpu(&missings, m))
-        {
+    for name in ["rowgate", "peer"] {
+        if let (Some(i), Some(v), Some(m)) = (
+            cpu(ins.0, ins.1, name),
+            cpu(val.0, val.1, name),
+            cpu(miss.0, miss.1, name),
+        ) {
             println!(
                 "  {name} CPU per insert {i:.3} ms = entry {m:.3} + authenticate and shape {:.3} + PostgREST call {:.3}",
                 v - m,
@@ -703,7 +765,7 @@ fn main() {
             );
         }
     }
-    if let Some(b) = cpu(&bulks, 1) {
+    if let Some(b) = cpu(&bulk, &bulks, "rowgate") {
         println!(
             "  rowgate CPU per bulk request: {b:.1} ms ({:.1} µs per record)",
             b * 1e3 / BULK as f64
