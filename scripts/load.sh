@@ -7,14 +7,17 @@
 #
 #   bash scripts/load.sh [requests per target] [concurrency] [seconds per target]
 #
+# Beside them, the floor (tests/load/forward.mjs): a JavaScript Worker that only passes an
+# insert on, for the runtime's own share of a Worker's CPU.
+#
 # Prints, per case (single-lead inserts, the dry run, a 404, 1,000-lead bulk inserts, cold
 # starts), requests per second, p50/p99 latency and each Worker's workerd CPU per request; then
 # the ratios the project is held to, and the gzip size of the built wasm. Loopback only; bounded
-# in count and time.
+# in count and time. The size per table and its projection come from scripts/size.sh.
 #
 # It measures twice, in two layouts of the same processes:
 #   shared  every process may run on every CPU, so the Workers take their CPU from the database's;
-#   split   PostgreSQL and PostgREST are pinned to the last CPU, both workerds and the load
+#   split   PostgreSQL and PostgREST are pinned to the last CPU, the workerds and the load
 #           program to the others (taskset), as when deployed: a Worker runs on Cloudflare's
 #           machines, never on the database's. Affinities are restored afterwards.
 set -euo pipefail
@@ -25,8 +28,10 @@ cd "$ROOT"
 
 WORKERD_PORT=8788
 PEER_PORT=8789
+FLOOR_PORT=8792
 COLD_PORT=8798
 COLD_PEER_PORT=8799
+COLD_FLOOR_PORT=8797
 STATE="${ROWGATE_STATE:-$ROOT/.local}"
 WORKERD_DIR="$ROOT/.local/workerd"
 PEER_DIR="$ROOT/.local/peer-worker"
@@ -92,18 +97,25 @@ serve rowgate "$WORKERD_PORT" "$WORKERD_DIR/config.capnp"
 rowgate_pid=$served
 serve peer "$PEER_PORT" "$WORKERD_DIR/peer.capnp" .local/peer-worker/build/peer.mjs
 peer_pid=$served
+# The floor: a JavaScript Worker that only passes an insert on (tests/load/forward.mjs).
+serve floor "$FLOOR_PORT" "$WORKERD_DIR/floor.capnp" tests/load/forward.mjs
+floor_pid=$served
 # The cold-start configs: the same Workers on other ports, started by the load program itself.
 node scripts/workerd-config.mjs "127.0.0.1:$COLD_PORT" >"$WORKERD_DIR/cold.capnp"
 ROWGATE_WORKERD_MAIN=.local/peer-worker/build/peer.mjs \
   node scripts/workerd-config.mjs "127.0.0.1:$COLD_PEER_PORT" >"$WORKERD_DIR/cold-peer.capnp"
+ROWGATE_WORKERD_MAIN=tests/load/forward.mjs \
+  node scripts/workerd-config.mjs "127.0.0.1:$COLD_FLOOR_PORT" >"$WORKERD_DIR/cold-floor.capnp"
 
 export ROWGATE_WORKERD_URL="http://127.0.0.1:$WORKERD_PORT"
 export ROWGATE_WORKERD_PID=$rowgate_pid
 export ROWGATE_PEER_URL="http://127.0.0.1:$PEER_PORT"
 export ROWGATE_PEER_PID=$peer_pid
+export ROWGATE_FLOOR_URL="http://127.0.0.1:$FLOOR_PORT"
+export ROWGATE_FLOOR_PID=$floor_pid
 export ROWGATE_POSTGREST_URL="http://127.0.0.1:$API_PORT"
 export ROWGATE_WORKERD_BIN="$WORKERD"
-export ROWGATE_COLD_CONFIGS="rowgate=$WORKERD_DIR/cold.capnp=$COLD_PORT,peer=$WORKERD_DIR/cold-peer.capnp=$COLD_PEER_PORT"
+export ROWGATE_COLD_CONFIGS="rowgate=$WORKERD_DIR/cold.capnp=$COLD_PORT,peer=$WORKERD_DIR/cold-peer.capnp=$COLD_PEER_PORT,floor=$WORKERD_DIR/cold-floor.capnp=$COLD_FLOOR_PORT"
 
 ncpu=$(nproc)
 db_cpu=$((ncpu - 1))

@@ -49,8 +49,6 @@ pub enum DbError {
 #[derive(Debug)]
 pub struct DbResponse {
     pub body: String,
-    /// PostgREST's `Content-Range` (`0-24/3573` with an exact count).
-    pub content_range: Option<String>,
 }
 
 impl DbResponse {
@@ -258,6 +256,43 @@ impl Query {
     }
 }
 
+/// A successful answer whose body stays in JavaScript, for handing on unchanged.
+pub struct PassedResponse {
+    pub body: wasm_bindgen::JsValue,
+    /// PostgREST's `Content-Range` (`0-24/3573` with an exact count).
+    pub content_range: Option<String>,
+}
+
+/// [`send`], for an answer the client gets as PostgREST wrote it (a page of rows, the rows of a
+/// bulk write): the body is never copied into wasm memory, only read there when it is an error.
+pub async fn send_passing_body(
+    cfg: &Config,
+    req: Query,
+    tables: &[&'static TableDef],
+) -> Result<PassedResponse, DbError> {
+    let answer = fetch::send_keeping_body(outbound(cfg, &req))
+        .await
+        .map_err(unreachable)?;
+    if (200..300).contains(&answer.status) {
+        return Ok(PassedResponse {
+            body: answer.body,
+            content_range: answer.content_range,
+        });
+    }
+    let body = answer.body.as_string().unwrap_or_default();
+    Err(classify(answer.status, &body, tables))
+}
+
+fn outbound<'a>(cfg: &Config, req: &'a Query) -> Outbound<'a> {
+    Outbound {
+        method: req.method(),
+        url: req.url(),
+        headers: req.headers(),
+        body: req.body().map(str::as_bytes),
+        timeout_ms: cfg.postgrest_timeout_ms,
+    }
+}
+
 /// Sends one request and checks the answer. `tables` are the tables whose constraints the
 /// request may break (the table written, or those an RPC writes), for naming the fields of a
 /// violation.
@@ -269,20 +304,11 @@ pub async fn send(
     req: Query,
     tables: &[&'static TableDef],
 ) -> Result<DbResponse, DbError> {
-    let answer = fetch::send(Outbound {
-        method: req.method(),
-        url: req.url(),
-        headers: req.headers(),
-        body: req.body().map(str::as_bytes),
-        timeout_ms: cfg.postgrest_timeout_ms,
-    })
-    .await
-    .map_err(unreachable)?;
+    let answer = fetch::send(outbound(cfg, &req))
+        .await
+        .map_err(unreachable)?;
     if (200..300).contains(&answer.status) {
-        return Ok(DbResponse {
-            body: answer.body,
-            content_range: answer.content_range,
-        });
+        return Ok(DbResponse { body: answer.body });
     }
     Err(classify(answer.status, &answer.body, tables))
 }
@@ -593,13 +619,9 @@ mod tests {
     fn a_single_row_is_sliced_out_of_the_array_unchanged() {
         let r = DbResponse {
             body: r#"[{"a": 1,  "b":[2]}]"#.into(),
-            content_range: None,
         };
         assert_eq!(r.first_row().unwrap(), r#"{"a": 1,  "b":[2]}"#);
-        let none = DbResponse {
-            body: "[]".into(),
-            content_range: None,
-        };
+        let none = DbResponse { body: "[]".into() };
         assert_eq!(none.first_row().unwrap(), "null");
     }
 }

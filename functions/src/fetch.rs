@@ -30,12 +30,20 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+/// An answer whose body stays a JavaScript string: handed on to the client as it is (a page of
+/// rows, a bulk insert's rows) without being copied into wasm memory and back.
+pub struct KeptAnswer {
+    pub status: u16,
+    /// PostgREST's page and count.
+    pub content_range: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: JsValue,
+}
+
 /// An answer: status, the headers callers read, and the body as text.
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
-    /// PostgREST's page and count.
-    pub content_range: Option<String>,
     /// How long a rate-limited service (Twilio's 429) asks to be left alone.
     pub retry_after: Option<String>,
     pub body: String,
@@ -71,16 +79,26 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = retryAfter)]
     fn retry_after(this: &JsAnswer) -> Option<String>;
     #[wasm_bindgen(method, getter)]
-    fn body(this: &JsAnswer) -> Option<String>;
+    fn body(this: &JsAnswer) -> JsValue;
     #[wasm_bindgen(method, getter)]
     fn failure(this: &JsAnswer) -> Option<String>;
     #[wasm_bindgen(method, getter)]
     fn message(this: &JsAnswer) -> Option<String>;
 }
 
-/// Sends the request and reads the whole body before the deadline: one call into JavaScript
-/// (functions/src/edge.js), the headers as one string of lines.
+/// Sends the request and reads the whole body before the deadline, into a Rust string.
 pub async fn send(out: Outbound<'_>) -> Result<Answer, FetchError> {
+    let answer = send_keeping_body(out).await?;
+    Ok(Answer {
+        status: answer.status,
+        retry_after: answer.retry_after,
+        body: answer.body.as_string().unwrap_or_default(),
+    })
+}
+
+/// Sends the request and reads the whole body before the deadline, leaving it in JavaScript:
+/// one call into JavaScript (functions/src/edge.js), the headers as one string of lines.
+pub async fn send_keeping_body(out: Outbound<'_>) -> Result<KeptAnswer, FetchError> {
     let mut lines = String::new();
     for (name, value) in &out.headers {
         if [name, value].iter().any(|s| s.contains(['\n', '\r'])) {
@@ -109,11 +127,11 @@ pub async fn send(out: Outbound<'_>) -> Result<Answer, FetchError> {
         .unchecked_into();
     let message = || answer.message().unwrap_or_default();
     match answer.failure().as_deref() {
-        None => Ok(Answer {
+        None => Ok(KeptAnswer {
             status: answer.status(),
             content_range: answer.content_range(),
             retry_after: answer.retry_after(),
-            body: answer.body().unwrap_or_default(),
+            body: answer.body(),
         }),
         Some("timeout") => Err(FetchError::Timeout { ms: out.timeout_ms }),
         Some("request") => Err(FetchError::Request { message: message() }),

@@ -119,7 +119,15 @@ pub struct Response {
     status: u16,
     /// "name\nvalue\n" lines, as `respond` takes them.
     headers: String,
-    body: Option<String>,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    None,
+    Text(String),
+    /// A JavaScript string handed on as it came (PostgREST's rows).
+    Js(JsValue),
 }
 
 impl Response {
@@ -128,7 +136,7 @@ impl Response {
         Response {
             status,
             headers: String::new(),
-            body: None,
+            body: Body::None,
         }
     }
 
@@ -136,7 +144,15 @@ impl Response {
     pub fn text(status: u16, content_type: &str, body: String) -> Self {
         let mut r = Response::empty(status);
         r.push_header("Content-Type", content_type);
-        r.body = Some(body);
+        r.body = Body::Text(body);
+        r
+    }
+
+    /// A JSON answer whose body is a JavaScript string (PostgREST's, passed on unread).
+    pub fn json_js(status: u16, body: JsValue) -> Self {
+        let mut r = Response::empty(status);
+        r.push_header("Content-Type", "application/json");
+        r.body = Body::Js(body);
         r
     }
 
@@ -170,9 +186,10 @@ impl Response {
 
     /// The runtime's `Response`, in one call.
     fn into_js(self) -> web_sys::Response {
-        let body = match &self.body {
-            Some(text) => JsValue::from_str(text),
-            None => JsValue::NULL,
+        let body = match self.body {
+            Body::Text(text) => JsValue::from_str(&text),
+            Body::Js(value) => value,
+            Body::None => JsValue::NULL,
         };
         respond(self.status, &self.headers, &body)
     }

@@ -7,7 +7,6 @@ use rowgate_core::postgrest::query::{self, Query};
 use rowgate_core::registry::{self, InsertRecord, PatchRecord};
 use rowgate_core::table::TableDef;
 use serde::Serialize;
-use serde_json::json;
 
 use crate::auth;
 use crate::db::{self, As, Client};
@@ -138,12 +137,17 @@ pub async fn insert(
     let body = edge::json_body(&mut req, ctx).await?;
     let shaped = shape_insert(def, &body)?;
     let request = insert_request(&client, def, &shaped, &q)?;
-    let answer = db::send(&ctx.cfg, request, &[def]).await?;
-    let body = match shaped {
-        Shaped::Many(_) => answer.body,
-        Shaped::One(_) => answer.first_row()?,
-    };
-    edge::raw_json_response(201, body)
+    match shaped {
+        // The rows as PostgREST wrote them, never copied into wasm memory.
+        Shaped::Many(_) => Ok(Response::json_js(
+            201,
+            db::send_passing_body(&ctx.cfg, request, &[def]).await?.body,
+        )),
+        Shaped::One(_) => {
+            let answer = db::send(&ctx.cfg, request, &[def]).await?;
+            edge::raw_json_response(201, answer.first_row()?)
+        }
+    }
 }
 
 /// `POST /v1/{schema}/{table}/validate`: the shaped record or every error; writes nothing.
@@ -154,11 +158,28 @@ pub async fn validate(
 ) -> Result<Response, ApiError> {
     auth::authenticate(&req, ctx).await?;
     let body = edge::json_body(&mut req, ctx).await?;
+    // Written straight from the shaped types (no intermediate JSON values).
+    #[derive(Serialize)]
+    struct Valid<'a, T: Serialize> {
+        valid: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<&'a T>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        records: Option<&'a [T]>,
+    }
     let body = match shape_insert(def, &body)? {
-        Shaped::One(record) => json!({ "valid": true, "record": record }),
-        Shaped::Many(records) => json!({ "valid": true, "records": records }),
+        Shaped::One(record) => db::body(&Valid {
+            valid: true,
+            record: Some(&*record),
+            records: None,
+        })?,
+        Shaped::Many(records) => db::body(&Valid {
+            valid: true,
+            record: None,
+            records: Some(&records),
+        })?,
     };
-    edge::json_response(200, &body)
+    edge::raw_json_response(200, body)
 }
 
 /// `PATCH /v1/{schema}/{table}?<filters>`: validated by the patch shape; never unfiltered.
@@ -173,16 +194,16 @@ pub async fn update(
     let body = edge::json_body(&mut req, ctx).await?;
     let patch = def.shape_patch(&body).map_err(ApiError::shaping)?;
     let request = update_request(&client, def, &patch, &q)?;
-    let answer = db::send(&ctx.cfg, request, &[def]).await?;
-    edge::raw_json_response(200, answer.body)
+    let answer = db::send_passing_body(&ctx.cfg, request, &[def]).await?;
+    Ok(Response::json_js(200, answer.body))
 }
 
 /// `GET /v1/{schema}/{table}`: filtered reads, bounded pages, optional exact count.
 pub async fn read(req: Request, ctx: &Ctx, def: &'static TableDef) -> Result<Response, ApiError> {
     let client = as_caller(&req, ctx, def).await?;
     let q = parse_query(&req, def, ctx)?;
-    let answer = db::send(&ctx.cfg, read_request(&client, def, &q), &[def]).await?;
-    let mut response = edge::raw_json_response(200, answer.body)?;
+    let answer = db::send_passing_body(&ctx.cfg, read_request(&client, def, &q), &[def]).await?;
+    let mut response = Response::json_js(200, answer.body);
     if let Some(range) = answer.content_range {
         response = response.header("Content-Range", &range)?;
         if let Some(total) = range.rsplit('/').next().filter(|t| *t != "*") {
@@ -197,8 +218,8 @@ pub async fn delete(req: Request, ctx: &Ctx, def: &'static TableDef) -> Result<R
     let client = as_caller(&req, ctx, def).await?;
     let q = parse_query(&req, def, ctx)?;
     require_filter(&q, "delete")?;
-    let answer = db::send(&ctx.cfg, delete_request(&client, def, &q), &[def]).await?;
-    edge::raw_json_response(200, answer.body)
+    let answer = db::send_passing_body(&ctx.cfg, delete_request(&client, def, &q), &[def]).await?;
+    Ok(Response::json_js(200, answer.body))
 }
 
 /// The request a `PATCH` makes: the shaped patch, where the filters match.
@@ -251,6 +272,7 @@ mod tests {
     //! headers, body. Built natively, never sent.
     use super::*;
     use crate::config::Config;
+    use serde_json::json;
 
     fn leads() -> &'static TableDef {
         registry::table("dyniq", "leads").unwrap()

@@ -635,7 +635,13 @@ fn main() {
             .collect();
         for round in 0..5 {
             for (i, (name, config, port)) in configs.iter().enumerate() {
-                let body = messy_lead(&format!("{tag}cold{name}"), round);
+                // The floor passes the body on as it is: it gets the lead already clean.
+                let lead = if name == "floor" {
+                    clean_lead
+                } else {
+                    messy_lead
+                };
+                let body = lead(&format!("{tag}cold{name}"), round);
                 match cold_start(&bin, config, *port, &body) {
                     Ok(m) => cold[i].1.push(m),
                     Err(e) => println!("cold start of {name}: {e}"),
