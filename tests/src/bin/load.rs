@@ -14,9 +14,11 @@
 //! - cold start: a new workerd process per Worker, timed to its listening socket and to the
 //!   answer of its first insert (the first request on a new isolate).
 //!
-//! Each case's targets run in two halves, A B C then C B A, so a slow drift of the machine or of
-//! the table (which grows as the run inserts) weighs on every target alike. CPU is read from
-//! `/proc/<pid>/task/*/schedstat` of each Worker's workerd process, before and after its half.
+//! Each case's targets run in rounds (4 unless `ROWGATE_LOAD_ROUNDS` says otherwise), A B C then
+//! C B A and again, so a slow drift of the machine or of the table (which grows as the run
+//! inserts) weighs on every target alike. CPU is read from `/proc/<pid>/task/*/schedstat` of
+//! each Worker's workerd process, before and after each of its rounds; the figure reported is
+//! the median of its rounds' CPU per request.
 //!
 //! Loopback only, bounded in count and in time:
 //!   bash scripts/load.sh [requests per target] [concurrency] [seconds per target]
@@ -44,8 +46,9 @@ struct Run {
     failed: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
-    /// Nanoseconds of CPU the target's process used during the run, when its pid is known.
-    cpu_ns: Option<u64>,
+    /// Milliseconds of the target's process CPU per answered request, one figure per round
+    /// (when its pid is known).
+    round_cpu: Vec<f64>,
     first_failure: Option<String>,
 }
 
@@ -53,18 +56,21 @@ impl Run {
     fn rps(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
-    /// CPU per answered request, in milliseconds.
+    /// CPU per answered request, in milliseconds: the median of the rounds' figures, so that a
+    /// round the machine spent elsewhere (a collection, a burst of kernel work) does not move it.
     fn cpu_ms(&self) -> Option<f64> {
-        self.cpu_ns
-            .filter(|_| self.ok > 0)
-            .map(|ns| ns as f64 / 1e6 / self.ok as f64)
+        if self.round_cpu.is_empty() {
+            return None;
+        }
+        Some(median(self.round_cpu.clone()))
     }
-    /// Two runs of one target as one: their requests, time, CPU and latencies added up.
+    /// Two runs of one target as one: their requests, time and latencies added up, their rounds'
+    /// CPU figures kept side by side.
     fn merge(mut self, other: Run) -> Run {
         self.ok += other.ok;
         self.failed += other.failed;
         self.elapsed += other.elapsed;
-        self.cpu_ns = self.cpu_ns.zip(other.cpu_ns).map(|(a, b)| a + b);
+        self.round_cpu.extend(other.round_cpu);
         self.latencies.extend(other.latencies);
         self.latencies.sort();
         self.first_failure = self.first_failure.or(other.first_failure);
@@ -78,6 +84,21 @@ impl Run {
         let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
         self.latencies[i]
     }
+}
+
+/// The one HTTP client of the run: its keep-alive connections outlive a round, as a Worker's
+/// connections from Cloudflare's front line outlive a burst, so no round pays for opening them.
+fn agent() -> ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .max_idle_connections(1024)
+                .max_idle_connections_per_host(64)
+                .build()
+        })
+        .clone()
 }
 
 /// Nanoseconds on CPU of every thread of `pid` (the kernel's per-task scheduler statistics).
@@ -132,9 +153,7 @@ impl Target<'_> {
                     first_failure.clone(),
                 );
                 s.spawn(move || {
-                    let agent = ureq::AgentBuilder::new()
-                        .timeout(Duration::from_secs(30))
-                        .build();
+                    let agent = agent();
                     let mut mine = Vec::new();
                     loop {
                         let n = next.fetch_add(1, Ordering::Relaxed);
@@ -190,12 +209,17 @@ impl Target<'_> {
             .expect("lock");
         latencies.sort();
         let first_failure = first_failure.lock().expect("first failure").take();
+        let ok = latencies.len();
+        let round_cpu = match (cpu_before, cpu_after) {
+            (Some(a), Some(b)) if ok > 0 => vec![b.saturating_sub(a) as f64 / 1e6 / ok as f64],
+            _ => Vec::new(),
+        };
         Run {
-            ok: latencies.len(),
+            ok,
             failed: failed.load(Ordering::Relaxed),
             elapsed,
             latencies,
-            cpu_ns: cpu_before.zip(cpu_after).map(|(a, b)| b.saturating_sub(a)),
+            round_cpu,
             first_failure,
         }
     }
@@ -214,28 +238,34 @@ fn case(
     if !wanted(title) {
         return Vec::new();
     }
-    // A short warm-up of each, so none pays for cold connections or JIT in the figures.
-    for t in targets {
-        let warm = (concurrency * 20).min(total.max(1));
-        t.run(*offset, warm, concurrency, limit);
-        *offset += warm;
+    // Before each measured round, an unmeasured burst of the same requests, so that the round
+    // measures the steady state: connections open, the code the requests run compiled.
+    let warm = (concurrency * 20).min(total.max(1));
+    // Rounds, each target's share in turn, the order reversed every other round: A B C, C B A,
+    // A B C, C B A.
+    let rounds = rounds().min(total.max(1));
+    let mut runs: Vec<Option<Run>> = targets.iter().map(|_| None).collect();
+    for round in 0..rounds {
+        let n = total / rounds + usize::from(round < total % rounds);
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..targets.len()).collect()
+        } else {
+            (0..targets.len()).rev().collect()
+        };
+        for i in order {
+            targets[i].run(*offset, warm, concurrency, limit);
+            *offset += warm;
+            let r = targets[i].run(*offset, n, concurrency, limit / rounds as u32);
+            *offset += n;
+            runs[i] = Some(match runs[i].take() {
+                Some(before) => before.merge(r),
+                None => r,
+            });
+        }
     }
-    let half = total / 2;
-    let mut first = Vec::new();
-    for t in targets {
-        first.push(t.run(*offset, half, concurrency, limit / 2));
-        *offset += half;
-    }
-    let mut second = Vec::new();
-    for t in targets.iter().rev() {
-        second.push(t.run(*offset, total - half, concurrency, limit / 2));
-        *offset += total - half;
-    }
-    second.reverse();
-    let runs: Vec<Run> = first
+    let runs: Vec<Run> = runs
         .into_iter()
-        .zip(second)
-        .map(|(a, b)| a.merge(b))
+        .map(|r| r.expect("every target ran"))
         .collect();
 
     println!();
@@ -316,6 +346,15 @@ fn cold_start(bin: &str, config: &str, port: u16, body: &str) -> Result<ColdStar
     result
 }
 
+/// How many rounds each case runs in (`ROWGATE_LOAD_ROUNDS`, 4 unless set).
+fn rounds() -> usize {
+    std::env::var("ROWGATE_LOAD_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(4)
+}
+
 /// Whether a case (named by the first word of its title) is among `ROWGATE_LOAD_CASES`
 /// (`insert,validate,404,bulk,cold`; all when unset).
 fn wanted(title: &str) -> bool {
@@ -327,7 +366,12 @@ fn wanted(title: &str) -> bool {
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
+    let n = xs.len();
+    if n % 2 == 0 {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    } else {
+        xs[n / 2]
+    }
 }
 
 /// The built Worker's wasm (worker-build writes `functions/build/index_bg.wasm`).
