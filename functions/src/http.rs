@@ -75,9 +75,7 @@ impl Request {
 
     /// The query string without its `?` (empty when there is none).
     pub fn query(&self) -> &str {
-        let rest = &self.url[self.path.end..];
-        let rest = rest.strip_prefix('?').unwrap_or("");
-        rest.split('#').next().unwrap_or("")
+        query_after(&self.url, self.path.end)
     }
 
     /// The body, read once.
@@ -102,6 +100,13 @@ fn path_range(url: &str) -> Range<usize> {
         .find(['?', '#'])
         .map_or(url.len(), |j| start + j);
     start..end
+}
+
+/// The query of a serialised URL whose path ends at `path_end`: after the `?`, before any `#`.
+fn query_after(url: &str, path_end: usize) -> &str {
+    let rest = &url[path_end..];
+    let rest = rest.strip_prefix('?').unwrap_or("");
+    rest.split('#').next().unwrap_or("")
 }
 
 /// A JS exception's message, for logs.
@@ -444,5 +449,49 @@ fn finish(
             )?
             .header("Vary", "Origin"),
         None => Ok(response),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(url: &str) -> (&str, &str) {
+        let path = path_range(url);
+        (&url[path.clone()], query_after(url, path.end))
+    }
+
+    #[test]
+    fn the_path_and_query_are_sliced_from_the_serialised_url() {
+        assert_eq!(
+            parts("http://127.0.0.1:8787/v1/dyniq/leads?tier=eq.HOT&select=id#top"),
+            ("/v1/dyniq/leads", "tier=eq.HOT&select=id")
+        );
+        assert_eq!(parts("https://api.example.com/health"), ("/health", ""));
+        assert_eq!(parts("https://api.example.com/"), ("/", ""));
+        assert_eq!(parts("https://api.example.com/a#frag"), ("/a", ""));
+        assert_eq!(parts("https://api.example.com/a?#frag"), ("/a", ""));
+        // `?` and `#` inside the path are percent-encoded by the serialiser; an `@` in the
+        // userinfo or a `:` of the port is not a path.
+        assert_eq!(
+            parts("https://u:p@api.example.com:8443/v1/a%3Fb%23c?x=1"),
+            ("/v1/a%3Fb%23c", "x=1")
+        );
+    }
+
+    #[test]
+    fn a_header_with_a_line_break_is_refused_not_sent() {
+        for (name, value) in [("X-A", "a\nb"), ("X-A", "a\rb"), ("X-A\n", "a")] {
+            let e = Response::empty(200).header(name, value).unwrap_err();
+            assert_eq!(e.status(), 500, "{name:?} {value:?}");
+        }
+        let r = Response::json(201, "{}".into())
+            .header("X-Request-Id", "abc")
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        assert_eq!(
+            r.headers,
+            "Content-Type\napplication/json\nX-Request-Id\nabc\n"
+        );
     }
 }
