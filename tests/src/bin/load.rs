@@ -247,7 +247,7 @@ fn case(
     let mut runs: Vec<Option<Run>> = targets.iter().map(|_| None).collect();
     for round in 0..rounds {
         let n = total / rounds + usize::from(round < total % rounds);
-        let order: Vec<usize> = if round % 2 == 0 {
+        let order: Vec<usize> = if round.is_multiple_of(2) {
             (0..targets.len()).collect()
         } else {
             (0..targets.len()).rev().collect()
@@ -367,7 +367,7 @@ fn wanted(title: &str) -> bool {
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         (xs[n / 2 - 1] + xs[n / 2]) / 2.0
     } else {
         xs[n / 2]
