@@ -25,8 +25,10 @@ use crate::routes;
 
 #[wasm_bindgen(module = "/src/edge.js")]
 extern "C" {
-    /// `new Response(body, {status, headers})`, the headers as "name\nvalue\n" lines.
-    fn respond(status: u16, headers: &str, body: &JsValue) -> web_sys::Response;
+    /// `new Response(body, {status, headers})`, the headers as "name\nvalue\n" lines. Throws
+    /// (a status out of range, a body on a 204) only on a bug here.
+    #[wasm_bindgen(catch)]
+    fn respond(status: u16, headers: &str, body: &JsValue) -> Result<web_sys::Response, JsValue>;
 }
 
 /// The request as handlers see it: the runtime's request, its method, URL and path read once.
@@ -189,14 +191,24 @@ impl Response {
         self.headers.push('\n');
     }
 
-    /// The runtime's `Response`, in one call.
-    fn into_js(self) -> web_sys::Response {
+    /// The runtime's `Response`, in one call. If the runtime refuses it (a bug: a status out of
+    /// range, a body on a 204), the cause is logged and the client gets the fixed problem+json 500.
+    fn into_js(self, request_id: &str) -> web_sys::Response {
+        let status = self.status;
         let body = match self.body {
             Body::Text(text) => JsValue::from_str(&text),
             Body::Js(value) => value,
             Body::None => JsValue::NULL,
         };
-        respond(self.status, &self.headers, &body)
+        respond(status, &self.headers, &body).unwrap_or_else(|e| {
+            worker::console_error!(
+                "{}",
+                serde_json::json!({"level": "error", "request_id": request_id, "msg": "the runtime refused the response", "status": status, "cause": js_message(&e)})
+            );
+            let headers = format!("Content-Type\napplication/problem+json\nX-Request-Id\n{request_id}\n");
+            respond(500, &headers, &JsValue::from_str(FALLBACK_500))
+                .expect("a fixed 500 with a request id the edge made is a valid response")
+        })
     }
 }
 
@@ -422,7 +434,7 @@ pub async fn serve(req: web_sys::Request, env: Env) -> web_sys::Response {
         cause: cause.as_deref(),
     }
     .write();
-    response.into_js()
+    response.into_js(&request_id)
 }
 
 /// A CORS preflight from an allowed origin.
