@@ -153,5 +153,5 @@ pin "$db_cpu" $db_pids
 # shellcheck disable=SC2086
 pin "$edge_cpus" $edge_pids
 echo
-echo "==> layout split: PostgreSQL and PostgREST on CPU $db_cpu; both workerds and the load program on CPUs $edge_cpus"
+echo "==> layout split: PostgreSQL and PostgREST on CPU $db_cpu; the workerds and the load program on CPUs $edge_cpus"
 ROWGATE_LAYOUT=split taskset -c "$edge_cpus" "$ROOT/target/release/load" "$@"

@@ -276,11 +276,6 @@ pub fn json_response(status: u16, body: &Value) -> Result<Response, ApiError> {
     Ok(Response::json(status, body.to_string()))
 }
 
-/// A response whose body is already JSON text (PostgREST's), passed through without re-parsing.
-pub fn raw_json_response(status: u16, body: String) -> Result<Response, ApiError> {
-    Ok(Response::json(status, body))
-}
-
 /// The request body as bytes, refused with 413 above the configured limit. Reads the declared
 /// length first so an oversized body is refused without being buffered.
 pub async fn raw_body(req: &mut Request, ctx: &Ctx) -> Result<Vec<u8>, ApiError> {

@@ -52,14 +52,14 @@ async fn as_caller(
 /// `POST /v1/companion/profile`: 200 with the caller's profile.
 pub async fn profile(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let body = as_caller(&req, ctx, "ensure_profile", &[table("users")?]).await?;
-    edge::raw_json_response(200, body)
+    Ok(Response::json(200, body))
 }
 
 /// `POST /v1/companion/onboarding/complete`: 200 with the completed onboarding row.
 pub async fn complete_onboarding(req: Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let tables = [table("onboarding")?, table("users")?];
     let body = as_caller(&req, ctx, "complete_onboarding", &tables).await?;
-    edge::raw_json_response(200, body)
+    Ok(Response::json(200, body))
 }
 
 #[derive(Deserialize)]

@@ -4,10 +4,8 @@
 
 use std::cell::OnceCell;
 
-use crate::http::Response;
-
 use crate::error::ApiError;
-use crate::http::raw_json_response;
+use crate::http::Response;
 
 thread_local! {
     static DOCUMENT: OnceCell<String> = const { OnceCell::new() };
@@ -18,5 +16,5 @@ pub fn get() -> Result<Response, ApiError> {
         d.get_or_init(|| crate::openapi::document().to_string())
             .clone()
     });
-    raw_json_response(200, body)
+    Ok(Response::json(200, body))
 }

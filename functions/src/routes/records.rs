@@ -145,7 +145,7 @@ pub async fn insert(
         )),
         Shaped::One(_) => {
             let answer = db::send(&ctx.cfg, request, &[def]).await?;
-            edge::raw_json_response(201, answer.first_row()?)
+            Ok(Response::json(201, answer.first_row()?))
         }
     }
 }
@@ -179,7 +179,7 @@ pub async fn validate(
             records: Some(&records),
         })?,
     };
-    edge::raw_json_response(200, body)
+    Ok(Response::json(200, body))
 }
 
 /// `PATCH /v1/{schema}/{table}?<filters>`: validated by the patch shape; never unfiltered.

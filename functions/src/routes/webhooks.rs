@@ -66,12 +66,15 @@ pub async fn scoreapp(mut req: Request, ctx: &Ctx) -> Result<Response, ApiError>
         Action::SubmitQuiz { .. } => {
             let request = scoreapp_request(&client, action)?;
             let answer = db::send(&ctx.cfg, request, &[quiz_responses, leads]).await?;
-            edge::raw_json_response(200, answer.body)
+            Ok(Response::json(200, answer.body))
         }
         Action::UpsertLead { .. } => {
             let request = scoreapp_request(&client, action)?;
             let answer = db::send(&ctx.cfg, request, &[leads]).await?;
-            edge::raw_json_response(200, format!(r#"{{"lead":{}}}"#, answer.first_row()?))
+            Ok(Response::json(
+                200,
+                format!(r#"{{"lead":{}}}"#, answer.first_row()?),
+            ))
         }
         Action::Ignore { event, reason } => {
             edge::json_response(202, &json!({ "ignored": event, "reason": reason }))
@@ -158,7 +161,7 @@ pub async fn ingest(mut req: Request, ctx: &Ctx, schema: &str) -> Result<Respons
     let def = table(schema, batch.table)?;
     let client = db::client(&ctx.cfg, schema, As::ServiceRole)?;
     let answer = db::send(&ctx.cfg, ingest_request(&client, &key, &batch)?, &[def]).await?;
-    edge::raw_json_response(200, answer.body)
+    Ok(Response::json(200, answer.body))
 }
 
 #[cfg(test)]

@@ -117,7 +117,7 @@ fn cpu_ns(pid: u32) -> Option<u64> {
 }
 
 /// What a request's body is, from its number in the run.
-type BodyFn = dyn Fn(usize) -> Option<String> + Sync;
+type BodyFn<'a> = dyn Fn(usize) -> Option<String> + Sync + 'a;
 
 /// One target of one case: where the requests go, how they are authenticated and what answer
 /// counts as done.
@@ -126,7 +126,7 @@ struct Target<'a> {
     method: &'static str,
     url: String,
     headers: Vec<(&'static str, String)>,
-    body: &'a BodyFn,
+    body: &'a BodyFn<'a>,
     expect: u16,
     pid: Option<u32>,
     /// Records per request (1, or [`BULK`]).
@@ -374,6 +374,55 @@ fn median(mut xs: Vec<f64>) -> f64 {
     }
 }
 
+/// A Worker served for the run.
+struct Served {
+    name: &'static str,
+    base: String,
+    pid: Option<u32>,
+}
+
+impl Served {
+    /// Requests to `path` on this Worker, answered with `expect`.
+    fn target<'a>(
+        &self,
+        path: &str,
+        headers: &[(&'static str, String)],
+        body: &'a BodyFn<'a>,
+        expect: u16,
+    ) -> Target<'a> {
+        Target {
+            name: self.name,
+            method: if expect == 404 { "GET" } else { "POST" },
+            url: format!("{}{path}", self.base),
+            headers: headers.to_vec(),
+            body,
+            expect,
+            pid: self.pid,
+            records: 1,
+        }
+    }
+}
+
+/// What a ratio compares.
+#[derive(Clone, Copy)]
+enum Measure {
+    /// Requests (or, for bulk, records) per second.
+    Rps,
+    /// Workerd CPU per request, in ms.
+    Cpu,
+}
+use Measure::{Cpu, Rps};
+
+/// A target's figure in a case (the runs come in the targets' order).
+fn figure(targets: &[Target], runs: &[Run], name: &str, measure: Measure) -> Option<f64> {
+    let i = targets.iter().position(|t| t.name == name)?;
+    let run = runs.get(i)?;
+    match measure {
+        Rps => Some(run.rps() * targets[i].records as f64),
+        Cpu => run.cpu_ms(),
+    }
+}
+
 /// The built Worker's wasm (worker-build writes `functions/build/index_bg.wasm`).
 fn wasm_gzip_size() -> Option<(u64, u64)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/build");
@@ -432,16 +481,14 @@ fn main() {
     let limit = Duration::from_secs(arg(3, 60) as u64);
     let layout = std::env::var("ROWGATE_LAYOUT").unwrap_or_else(|_| "shared".into());
     // Distinct emails in every run of the program (the table keeps earlier runs' leads).
-    let tag: &'static str = Box::leak(
-        format!(
-            "{:x}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .as_micros()
-        )
-        .into_boxed_str(),
+    let tag = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_micros()
     );
+    let tag = tag.as_str();
     let bearer = format!("Bearer {SERVICE_ROLE_KEY}");
     let json = "application/json".to_string();
     let direct_headers = vec![
@@ -452,22 +499,23 @@ fn main() {
         ("Prefer", "return=representation".to_string()),
     ];
     let worker_headers = vec![("Authorization", bearer), ("Content-Type", json)];
-    let rowgate = std::env::var("ROWGATE_WORKERD_URL").ok();
-    let rowgate_pid = env_pid("ROWGATE_WORKERD_PID");
-    let peer = std::env::var("ROWGATE_PEER_URL").ok();
-    let peer_pid = env_pid("ROWGATE_PEER_PID");
-    let floor = std::env::var("ROWGATE_FLOOR_URL").ok();
-    let floor_pid = env_pid("ROWGATE_FLOOR_PID");
+    // The Workers served for the run: rowgate always, the peer and the floor when given.
+    let mut workers = Vec::new();
+    for (name, url, pid) in [
+        ("rowgate", "ROWGATE_WORKERD_URL", "ROWGATE_WORKERD_PID"),
+        ("peer", "ROWGATE_PEER_URL", "ROWGATE_PEER_PID"),
+        ("floor", "ROWGATE_FLOOR_URL", "ROWGATE_FLOOR_PID"),
+    ] {
+        if let Ok(base) = std::env::var(url) {
+            workers.push(Served {
+                name,
+                base,
+                pid: env_pid(pid),
+            });
+        }
+    }
     let postgrest = postgrest_url();
-    for url in [
-        Some(&postgrest),
-        rowgate.as_ref(),
-        peer.as_ref(),
-        floor.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for url in std::iter::once(&postgrest).chain(workers.iter().map(|w| &w.base)) {
         assert!(
             url.starts_with("http://127.")
                 || url.starts_with("http://localhost")
@@ -475,78 +523,45 @@ fn main() {
             "the load program only targets loopback addresses, not {url}"
         );
     }
-    let Some(rowgate) = rowgate else {
+    if workers.first().is_none_or(|w| w.name != "rowgate") {
         eprintln!("ROWGATE_WORKERD_URL is not set: run scripts/load.sh");
         std::process::exit(2);
-    };
+    }
 
-    let messy = move |n: usize| Some(messy_lead(tag, n));
-    let clean = move |n: usize| Some(clean_lead(tag, n));
-    let none = |_: usize| None;
-    let bulk_messy = move |n: usize| Some(array(n, |i| messy_lead(&format!("{tag}b"), i)));
-    let bulk_clean = move |n: usize| Some(array(n, |i| clean_lead(&format!("{tag}c"), i)));
-    let worker = |name, path: &str, base: &str, pid, body: &'static BodyFn, expect| Target {
-        name,
-        method: if expect == 404 { "GET" } else { "POST" },
-        url: format!("{base}{path}"),
-        headers: worker_headers.clone(),
-        body,
-        expect,
-        pid,
-        records: 1,
-    };
-    // Leaked once, so every target can hold them for the whole run.
-    let messy: &'static BodyFn = Box::leak(Box::new(messy));
-    let clean: &'static BodyFn = Box::leak(Box::new(clean));
-    let none: &'static BodyFn = Box::leak(Box::new(none));
-    let bulk_messy: &'static BodyFn = Box::leak(Box::new(bulk_messy));
-    let bulk_clean: &'static BodyFn = Box::leak(Box::new(bulk_clean));
+    let messy: &BodyFn = &move |n| Some(messy_lead(tag, n));
+    let clean: &BodyFn = &move |n| Some(clean_lead(tag, n));
+    let none: &BodyFn = &|_| None;
+    let bulk_messy: &BodyFn = &move |n| Some(array(n, |i| messy_lead(&format!("{tag}b"), i)));
+    let bulk_clean: &BodyFn = &move |n| Some(array(n, |i| clean_lead(&format!("{tag}c"), i)));
+    // The floor passes the body on as it is: it gets the lead already clean.
+    let lead_for = |w: &Served| if w.name == "floor" { clean } else { messy };
 
-    println!("layout {layout}; rowgate at {rowgate}; the peer at {peer:?}");
+    println!(
+        "layout {layout}; {}",
+        workers
+            .iter()
+            .map(|w| format!("{} at {}", w.name, w.base))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mut offset = 0;
 
     // Single-lead inserts.
-    let mut insert = vec![
-        Target {
-            name: "postgrest",
-            method: "POST",
-            url: format!("{postgrest}/leads"),
-            headers: direct_headers.clone(),
-            body: clean,
-            expect: 201,
-            pid: None,
-            records: 1,
-        },
-        worker(
-            "rowgate",
-            "/v1/dyniq/leads",
-            &rowgate,
-            rowgate_pid,
-            messy,
-            201,
-        ),
-    ];
-    if let Some(peer) = &peer {
-        insert.push(worker(
-            "peer",
-            "/v1/dyniq/leads",
-            peer,
-            peer_pid,
-            messy,
-            201,
-        ));
-    }
-    // The floor gets the lead already clean: it passes the body on as it is.
-    if let Some(floor) = &floor {
-        insert.push(worker(
-            "floor",
-            "/v1/dyniq/leads",
-            floor,
-            floor_pid,
-            clean,
-            201,
-        ));
-    }
+    let mut insert = vec![Target {
+        name: "postgrest",
+        method: "POST",
+        url: format!("{postgrest}/leads"),
+        headers: direct_headers.clone(),
+        body: clean,
+        expect: 201,
+        pid: None,
+        records: 1,
+    }];
+    insert.extend(
+        workers
+            .iter()
+            .map(|w| w.target("/v1/dyniq/leads", &worker_headers, lead_for(w), 201)),
+    );
     let inserts = case(
         "insert: one lead per request into dyniq.leads",
         &insert,
@@ -556,44 +571,17 @@ fn main() {
         &mut offset,
     );
 
-    // The dry run and the request that touches nothing: where a Worker's CPU goes.
-    let mut validate = vec![worker(
-        "rowgate",
-        "/v1/dyniq/leads/validate",
-        &rowgate,
-        rowgate_pid,
-        messy,
-        200,
-    )];
-    let mut missing = vec![worker(
-        "rowgate",
-        "/no/such/route",
-        &rowgate,
-        rowgate_pid,
-        none,
-        404,
-    )];
-    if let Some(peer) = &peer {
-        validate.push(worker(
-            "peer",
-            "/v1/dyniq/leads/validate",
-            peer,
-            peer_pid,
-            messy,
-            200,
-        ));
-        missing.push(worker("peer", "/no/such/route", peer, peer_pid, none, 404));
-    }
-    if let Some(floor) = &floor {
-        missing.push(worker(
-            "floor",
-            "/no/such/route",
-            floor,
-            floor_pid,
-            none,
-            404,
-        ));
-    }
+    // The dry run (the floor has none) and the request that touches nothing: where a Worker's
+    // CPU goes.
+    let validate: Vec<Target> = workers
+        .iter()
+        .filter(|w| w.name != "floor")
+        .map(|w| w.target("/v1/dyniq/leads/validate", &worker_headers, messy, 200))
+        .collect();
+    let missing: Vec<Target> = workers
+        .iter()
+        .map(|w| w.target("/no/such/route", &worker_headers, none, 404))
+        .collect();
     let validates = case(
         "validate: the same lead through the dry run (authenticate and shape, no PostgREST call)",
         &validate,
@@ -636,14 +624,7 @@ fn main() {
         },
         Target {
             records: BULK,
-            ..worker(
-                "rowgate",
-                "/v1/dyniq/leads",
-                &rowgate,
-                rowgate_pid,
-                bulk_messy,
-                201,
-            )
+            ..workers[0].target("/v1/dyniq/leads", &worker_headers, bulk_messy, 201)
         },
     ];
     let mut bulk_offset = 0;
@@ -712,102 +693,100 @@ fn main() {
         }
     }
 
-    // The ratios the project is held to (those whose cases ran).
+    // The ratios the project is held to (those whose cases ran): what, the case, the measure,
+    // numerator and denominator, and the target.
     println!();
     println!("ratios ({layout} layout)");
-    // A target's run in a case: the runs come in the targets' order.
-    let pick = |targets: &[Target], runs: &[Run], name: &str| -> Option<(f64, Option<f64>)> {
-        let i = targets.iter().position(|t| t.name == name)?;
-        runs.get(i).map(|r| (r.rps(), r.cpu_ms()))
-    };
-    let rps = |targets: &[Target], runs: &[Run], name: &str| pick(targets, runs, name).map(|r| r.0);
-    let cpu =
-        |targets: &[Target], runs: &[Run], name: &str| pick(targets, runs, name).and_then(|r| r.1);
-    let line = |what: &str, a: Option<f64>, b: Option<f64>, show_ms: bool, target: &str| {
-        if let Some((a, b)) = a.zip(b) {
-            let detail = if show_ms {
-                format!(" ({a:.3} / {b:.3} ms)")
-            } else {
-                String::new()
-            };
-            println!("  {what:<40} {:>5.2}{detail} {target}", a / b);
-        }
-    };
-    let target_direct = if layout == "split" { 0.95 } else { 0.75 };
-    let (ins, miss, val) = (
+    let direct_target = if layout == "split" { 0.95 } else { 0.75 };
+    let direct_target = format!("(target >= {direct_target:.2})");
+    let (ins, miss, val, bul) = (
         (&insert[..], &inserts[..]),
         (&missing[..], &missings[..]),
         (&validate[..], &validates[..]),
+        (&bulk[..], &bulks[..]),
     );
-    line(
-        "rowgate / postgrest, insert throughput",
-        rps(ins.0, ins.1, "rowgate"),
-        rps(ins.0, ins.1, "postgrest"),
-        false,
-        &format!("(target >= {target_direct:.2})"),
-    );
-    line(
-        "peer / postgrest, insert throughput",
-        rps(ins.0, ins.1, "peer"),
-        rps(ins.0, ins.1, "postgrest"),
-        false,
-        "",
-    );
-    line(
-        "rowgate / peer, insert throughput",
-        rps(ins.0, ins.1, "rowgate"),
-        rps(ins.0, ins.1, "peer"),
-        false,
-        "(target >= 1.30)",
-    );
-    line(
-        "rowgate / peer, CPU per insert",
-        cpu(ins.0, ins.1, "rowgate"),
-        cpu(ins.0, ins.1, "peer"),
-        true,
-        "(target <= 0.50)",
-    );
-    line(
-        "floor / peer, CPU per insert",
-        cpu(ins.0, ins.1, "floor"),
-        cpu(ins.0, ins.1, "peer"),
-        true,
-        "(a Worker that only passes the insert on)",
-    );
-    line(
-        "rowgate / peer, CPU per 404",
-        cpu(miss.0, miss.1, "rowgate"),
-        cpu(miss.0, miss.1, "peer"),
-        true,
-        "(target <= 1.00)",
-    );
-    line(
-        "floor / peer, CPU per 404",
-        cpu(miss.0, miss.1, "floor"),
-        cpu(miss.0, miss.1, "peer"),
-        true,
-        "",
-    );
-    line(
-        "rowgate / peer, CPU per dry run",
-        cpu(val.0, val.1, "rowgate"),
-        cpu(val.0, val.1, "peer"),
-        true,
-        "",
-    );
-    line(
-        "rowgate / postgrest, bulk records/s",
-        rps(&bulk, &bulks, "rowgate"),
-        rps(&bulk, &bulks, "postgrest"),
-        false,
-        "(target >= 0.80)",
-    );
-    for name in ["rowgate", "peer"] {
-        if let (Some(i), Some(v), Some(m)) = (
-            cpu(ins.0, ins.1, name),
-            cpu(val.0, val.1, name),
-            cpu(miss.0, miss.1, name),
+    let ratios = [
+        (
+            "rowgate / postgrest, insert throughput",
+            ins,
+            Rps,
+            "rowgate",
+            "postgrest",
+            &direct_target[..],
+        ),
+        (
+            "peer / postgrest, insert throughput",
+            ins,
+            Rps,
+            "peer",
+            "postgrest",
+            "",
+        ),
+        (
+            "rowgate / peer, insert throughput",
+            ins,
+            Rps,
+            "rowgate",
+            "peer",
+            "(target >= 1.30)",
+        ),
+        (
+            "rowgate / peer, CPU per insert",
+            ins,
+            Cpu,
+            "rowgate",
+            "peer",
+            "(target <= 0.50)",
+        ),
+        (
+            "floor / peer, CPU per insert",
+            ins,
+            Cpu,
+            "floor",
+            "peer",
+            "(a Worker that only passes the insert on)",
+        ),
+        (
+            "rowgate / peer, CPU per 404",
+            miss,
+            Cpu,
+            "rowgate",
+            "peer",
+            "(target <= 1.00)",
+        ),
+        ("floor / peer, CPU per 404", miss, Cpu, "floor", "peer", ""),
+        (
+            "rowgate / peer, CPU per dry run",
+            val,
+            Cpu,
+            "rowgate",
+            "peer",
+            "",
+        ),
+        (
+            "rowgate / postgrest, bulk records/s",
+            bul,
+            Rps,
+            "rowgate",
+            "postgrest",
+            "(target >= 0.80)",
+        ),
+    ];
+    for (what, (targets, runs), measure, a, b, target) in ratios {
+        if let (Some(x), Some(y)) = (
+            figure(targets, runs, a, measure),
+            figure(targets, runs, b, measure),
         ) {
+            let detail = match measure {
+                Cpu => format!(" ({x:.3} / {y:.3} ms)"),
+                Rps => String::new(),
+            };
+            println!("  {what:<40} {:>5.2}{detail} {target}", x / y);
+        }
+    }
+    let cpu = |(targets, runs): (&[Target], &[Run]), name: &str| figure(targets, runs, name, Cpu);
+    for name in ["rowgate", "peer"] {
+        if let (Some(i), Some(v), Some(m)) = (cpu(ins, name), cpu(val, name), cpu(miss, name)) {
             println!(
                 "  {name} CPU per insert {i:.3} ms = entry {m:.3} + authenticate and shape {:.3} + PostgREST call {:.3}",
                 v - m,
@@ -815,7 +794,7 @@ fn main() {
             );
         }
     }
-    if let Some(b) = cpu(&bulk, &bulks, "rowgate") {
+    if let Some(b) = cpu(bul, "rowgate") {
         println!(
             "  rowgate CPU per bulk request: {b:.1} ms ({:.1} µs per record)",
             b * 1e3 / BULK as f64
